@@ -1,0 +1,107 @@
+// Placement figures: decisions per second and latency percentiles per decision at 100, 1,000 and
+// 10,000 workers, for an instance that fits (many feasible workers, all scored) and one that fits
+// nowhere (every worker rejected, histogram built), over a mixed fleet: 20 worker shapes (license x
+// CML version x node definitions), 5% draining or stopped, and about a third of capacity allocated.
+// Exact decisions (percentageOfWorkersToScore 100). Run:
+//   npx tsc -p tsconfig.build.json && node dist/bench/placement.bench.js
+import type { LabletInstance } from '../pkg/objects';
+import { anInstance, aWorker } from '../pkg/objects/testing';
+import type { Decision, Placer } from '../pkg/placement';
+import { createPlacer, Snapshot } from '../pkg/placement';
+
+const SIZES = [100, 1_000, 10_000];
+const LICENSES = ['enterprise', 'enterprise', 'personal', 'evaluation', 'none'] as const;
+const VERSIONS = ['2.7.0', '2.9.1', '2.10.0', '3.0.0-rc.1'] as const;
+const NODE_DEFS = [['iosv', 'csr1000v'], ['iosv', 'iosvl2', 'csr1000v', 'nxosv9000']] as const;
+
+/** Deterministic PRNG (mulberry32), so every run measures the same fleet. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function fleet(size: number): Snapshot {
+  const rnd = random(size);
+  const snapshot = new Snapshot();
+  for (let i = 0; i < size; i++) {
+    const id = `w-${String(i).padStart(5, '0')}`;
+    const shape = i % 20; // 20 shapes: 5 licenses x 4 versions, node definitions by parity
+    const r = rnd();
+    snapshot.upsertWorker(
+      aWorker(id)
+        .withLicense(LICENSES[shape % 5]!)
+        .withCmlVersion(VERSIONS[Math.floor(shape / 5)])
+        .withNodeDefinitions(...NODE_DEFS[i % 2]!)
+        .withStatus(r < 0.03 ? 'DRAINING' : r < 0.05 ? 'STOPPED' : 'RUNNING')
+        .withRegion(i % 3 === 0 ? 'us-east-1' : 'eu-west-1')
+        .withCpu(48).withMemory(192).withStorage(256).withNodes(200)
+        .build(),
+    );
+    const held = Math.floor(rnd() * 6); // 0..5 instances of 2-4 cores already held
+    for (let h = 0; h < held && LICENSES[shape % 5] !== 'personal'; h++) {
+      snapshot.setHolder(`held-${id}-${h}`, id, { cpuMilli: 3000, memoryMilli: 12000, storageMilli: 15000, nodesMilli: 4000, portsMilli: 0 });
+    }
+  }
+  return snapshot;
+}
+
+const feasible: LabletInstance = anInstance('li-fits')
+  .withCpu(2).withMemory(4).withStorage(15).withNodes(2)
+  .withLicenseAffinity('enterprise').withCmlVersion('>=2.7.0 <3.0.0').withNodeDefinitions('iosv')
+  .withPreferredRegion('us-east-1').build();
+
+const noFit: LabletInstance = anInstance('li-nofit')
+  .withCpu(49).withMemory(4).withStorage(15).withNodes(2)
+  .withLicenseAffinity('personal').withCmlVersion('>=2.8.0').withNodeDefinitions('iosv')
+  .build();
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function measure(placer: Placer, snapshot: Snapshot, instance: LabletInstance, runs: number): { decision: Decision; line: string } {
+  let decision = placer.place(instance, snapshot);
+  for (let i = 0; i < Math.min(200, runs); i++) decision = placer.place(instance, snapshot); // warm up
+  const times = new Float64Array(runs);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    decision = placer.place(instance, snapshot);
+    times[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+  times.sort();
+  const ms = (x: number): string => x.toFixed(3).padStart(7);
+  const line =
+    `${String(Math.round((runs / totalMs) * 1000)).padStart(8)}/s  p50 ${ms(percentile(times, 50))}  p99 ${ms(percentile(times, 99))}` +
+    `  p99.9 ${ms(percentile(times, 99.9))}  max ${ms(times[times.length - 1] ?? Number.NaN)} ms`;
+  return { decision, line };
+}
+
+function describe(d: Decision): string {
+  switch (d.result) {
+    case 'scheduled': return `-> ${d.workerId} total ${d.score.total.toFixed(1)} (${d.numFeasible} feasible)`;
+    case 'unschedulable': return `-> ${d.message}`;
+    case 'error': return `-> error ${d.message}`;
+  }
+}
+
+function main(): void {
+  const placer = createPlacer('default');
+  process.stdout.write(`placement bench: node ${process.version}, exact decisions, 20 worker shapes\n`);
+  for (const size of SIZES) {
+    const snapshot = fleet(size);
+    const runs = size >= 10_000 ? 2_000 : 5_000;
+    for (const [name, instance] of [['feasible', feasible], ['no-fit', noFit]] as const) {
+      const { decision, line } = measure(placer, snapshot, instance, runs);
+      process.stdout.write(`${String(size).padStart(6)} workers  ${name.padEnd(8)} ${line}  ${describe(decision)}\n`);
+    }
+  }
+}
+
+main();

@@ -1,0 +1,250 @@
+// The scheduler controller: the cache feeds the placement snapshot (FleetSync) and the queue
+// (Enqueuer); while this replica leads, a runner drains the queue through the reconciler. A term
+// starts only once the cache has caught up to the term's token (contract §1: a new leader places
+// nothing before), with an empty memory and every placeable instance queued; when it ends, its
+// assumptions and refusals go (contract §2: a decision belongs to the term it was made in).
+import type { Clock, Timer } from '../../pkg/clock';
+import type { SchedulerConfig } from '../../pkg/config';
+import type { RunnerMetrics } from '../../pkg/controller';
+import { Runner } from '../../pkg/controller';
+import type { ControlPlaneClient } from '../../pkg/controlplane';
+import type { LabletCache } from '../../pkg/informer';
+import type { Term } from '../../pkg/leaderelection';
+import type { Logger } from '../../pkg/observability';
+import { NOOP_LOGGER } from '../../pkg/observability';
+import type { Placer } from '../../pkg/placement';
+import { createPlacer, Snapshot } from '../../pkg/placement';
+import type { QueueMetrics, QueueSnapshot } from '../../pkg/workqueue';
+import { ControllerRateLimiter, RateLimitingQueue } from '../../pkg/workqueue';
+import { AssumedPlacements } from './assumptions';
+import type { DecisionView } from './decisions';
+import { DecisionLog } from './decisions';
+import { Enqueuer } from './enqueue';
+import { FleetSync } from './fleet-sync';
+import { InstanceStates } from './instance-states';
+import type { SchedulerMetrics } from './metrics';
+import type { CacheRevision, TermSource } from './reconciler';
+import { SchedulerReconciler } from './reconciler';
+import { ApiRejections } from './rejections';
+import type { PlacementRank } from './timing';
+import { compareRanks, rankOf } from './timing';
+import { ReportThrottle } from './unschedulable';
+
+/** The informer as the controller needs it (PrefixInformer fits). */
+export interface SyncedCache extends CacheRevision {
+  hasSynced(): boolean;
+}
+
+export interface SchedulerControllerOptions {
+  readonly cache: LabletCache;
+  readonly informer: SyncedCache;
+  readonly client: ControlPlaneClient;
+  readonly terms: TermSource;
+  /** The live configuration; read at each use. */
+  readonly config: () => SchedulerConfig;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: SchedulerMetrics;
+  readonly queueMetrics?: QueueMetrics;
+  readonly runnerMetrics?: RunnerMetrics;
+  /** Bound on draining in-flight writes when a term ends, ms. Default 10,000. */
+  readonly drainTimeoutMs?: number;
+}
+
+/** scheduler_pending_instances{queue} (contract §4). */
+export interface PendingCounts {
+  readonly active: number;
+  readonly backoff: number;
+  readonly waiting_timeslot: number;
+  readonly unschedulable: number;
+}
+
+export class SchedulerController {
+  readonly snapshot = new Snapshot();
+  private readonly queue: RateLimitingQueue<PlacementRank>;
+  private readonly rateLimiter: ControllerRateLimiter;
+  private readonly runner: Runner;
+  private readonly assumptions: AssumedPlacements;
+  private readonly rejections = new ApiRejections();
+  private readonly states = new InstanceStates();
+  private readonly reports = new ReportThrottle();
+  private readonly decisions = new DecisionLog();
+  private readonly logger: Logger;
+  private activeToken: number | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private resyncTimer: Timer | undefined;
+  private placerKey = '';
+  private placer: Placer | undefined;
+
+  constructor(private readonly o: SchedulerControllerOptions) {
+    this.logger = o.logger ?? NOOP_LOGGER;
+    const config = o.config();
+    this.assumptions = new AssumedPlacements(this.snapshot);
+    o.cache.addListener(new FleetSync(this.snapshot, (id) => this.settle(id)));
+    o.cache.addListener(
+      new Enqueuer({
+        add: (id) => this.queue.add(id),
+        unschedulableIds: () => this.states.idsIn('unschedulable'),
+        refusedBy: (workerId) => this.rejections.instancesRefusedBy(workerId),
+        isActive: () => this.activeToken !== undefined,
+      }),
+    );
+    this.rateLimiter = new ControllerRateLimiter({ clock: o.clock, baseDelayMs: config.requeue.baseDelayMs, maxDelayMs: config.requeue.maxDelayMs });
+    this.queue = new RateLimitingQueue({
+      clock: o.clock,
+      rateLimiter: this.rateLimiter,
+      order: { rankOf: (id: string) => rankOf(id, o.cache.instance(id)?.instance), compare: compareRanks },
+      ...(o.queueMetrics === undefined ? {} : { metrics: o.queueMetrics }),
+    });
+    const reconciler = new SchedulerReconciler({
+      cache: o.cache,
+      cacheRevision: o.informer,
+      snapshot: this.snapshot,
+      assumptions: this.assumptions,
+      rejections: this.rejections,
+      states: this.states,
+      reports: this.reports,
+      decisions: this.decisions,
+      client: o.client,
+      terms: o.terms,
+      placer: () => this.currentPlacer(),
+      config: o.config,
+      requeue: (id) => this.queue.add(id),
+      clock: o.clock,
+      logger: this.logger,
+      ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
+    });
+    this.runner = new Runner({
+      queue: this.queue,
+      reconciler,
+      hasSynced: () => o.informer.hasSynced(),
+      clock: o.clock,
+      workers: config.reconcile.workers,
+      drainTimeoutMs: o.drainTimeoutMs ?? 10_000,
+      keyLogField: 'instanceId',
+      logger: this.logger,
+      ...(o.runnerMetrics === undefined ? {} : { metrics: o.runnerMetrics }),
+    });
+  }
+
+  /**
+   * Runs one term: waits for the cache to reach the term's token, queues every placeable instance and
+   * reconciles until the term's signal aborts. Resolves when the term's work has drained.
+   */
+  async lead(term: Term): Promise<void> {
+    const previous = this.running;
+    let finish = (): void => undefined;
+    this.running = new Promise<void>((resolve) => { finish = resolve; });
+    try {
+      await previous;
+      try {
+        await this.o.informer.waitForRevision(term.token, term.signal);
+      } catch {
+        return; // the term ended before the cache caught up
+      }
+      this.resetMemory();
+      this.activeToken = term.token;
+      this.logger.info('placing', { fencingToken: term.token });
+      this.enqueueAllPending();
+      this.armResync(term);
+      await this.runner.run(term.signal);
+    } finally {
+      if (this.activeToken === term.token) this.activeToken = undefined;
+      this.resyncTimer?.cancel();
+      this.resetMemory();
+      finish();
+    }
+  }
+
+  /** Applies a new configuration live (issue 10): requeue delays now, a resumed placer re-queues. */
+  applyConfig(previous: SchedulerConfig, next: SchedulerConfig): void {
+    this.rateLimiter.setRateLimits({ baseDelayMs: next.requeue.baseDelayMs, maxDelayMs: next.requeue.maxDelayMs });
+    const resumed = previous.placement.paused && !next.placement.paused;
+    const reweighted = JSON.stringify(previous.placement) !== JSON.stringify(next.placement);
+    if (this.activeToken !== undefined && (resumed || reweighted)) this.enqueueAllPending();
+  }
+
+  isPlacing(): boolean {
+    return this.activeToken !== undefined;
+  }
+
+  decision(instanceId: string): DecisionView | undefined {
+    return this.decisions.view(instanceId);
+  }
+
+  queueSnapshot(): QueueSnapshot {
+    return this.queue.snapshot();
+  }
+
+  pendingCounts(): PendingCounts {
+    const q = this.queue.snapshot();
+    return {
+      active: q.queued + q.processing,
+      backoff: q.backoff,
+      waiting_timeslot: this.states.count('waitingTimeslot'),
+      unschedulable: this.states.count('unschedulable'),
+    };
+  }
+
+  assumedCount(): number {
+    return this.assumptions.size;
+  }
+
+  /**
+   * Process shut-down: takes no more keys, lets in-flight writes finish for up to boundMs, and
+   * resolves true when they did (false: they were abandoned; the term's revocation fences them).
+   */
+  async shutDown(boundMs: number): Promise<boolean> {
+    this.resyncTimer?.cancel();
+    this.queue.shutDown();
+    const bound = new AbortController();
+    const drained = this.running.then(() => true);
+    const gaveUp = this.o.clock.sleep(boundMs, bound.signal).then(() => false);
+    try {
+      return await Promise.race([drained, gaveUp]);
+    } finally {
+      bound.abort();
+    }
+  }
+
+  private currentPlacer(): Placer {
+    const { placement } = this.o.config();
+    const key = JSON.stringify([placement.placer, placement.weights, placement.percentageOfWorkersToScore]);
+    if (this.placer === undefined || key !== this.placerKey) {
+      this.placer = createPlacer(placement.placer, { weights: placement.weights, percentageOfWorkersToScore: placement.percentageOfWorkersToScore });
+      this.placerKey = key;
+    }
+    return this.placer;
+  }
+
+  private enqueueAllPending(): void {
+    for (const id of this.o.cache.placeableIds()) this.queue.add(id);
+    for (const id of this.o.cache.invalidPendingIds()) this.queue.add(id);
+  }
+
+  /** ADR-002's fallback: re-queue placeable instances nobody is looking after, respecting backoffs. */
+  private armResync(term: Term): void {
+    this.resyncTimer = this.o.clock.setTimer(this.o.config().reconcile.resyncIntervalSeconds * 1000, () => {
+      if (term.signal.aborted) return;
+      for (const id of this.o.cache.placeableIds()) {
+        if (this.states.stateOf(id) === undefined && this.assumptions.get(id) === undefined) this.queue.add(id);
+      }
+      this.armResync(term);
+    });
+  }
+
+  /** The cache shows the instance out of the scheduler's hands: forget everything about it. */
+  private settle(instanceId: string): void {
+    this.assumptions.forget(instanceId);
+    this.states.forget(instanceId);
+    this.reports.forget(instanceId);
+    this.rejections.forget(instanceId);
+  }
+
+  private resetMemory(): void {
+    this.assumptions.clear();
+    this.rejections.clear();
+    this.states.clear();
+    this.reports.reset();
+  }
+}

@@ -1,0 +1,7 @@
+export type { PendingCounts, SchedulerControllerOptions, SyncedCache } from './controller';
+export { SchedulerController } from './controller';
+export type { DecisionView } from './decisions';
+export type { AttemptResult, SchedulerMetrics } from './metrics';
+export { NOOP_SCHEDULER_METRICS } from './metrics';
+export type { SchedulerServiceOptions } from './service';
+export { SchedulerService } from './service';

@@ -1,0 +1,255 @@
+// The scheduler's reconciler (issue 8; contract §1-3), level-triggered per instance id. Each look
+// re-reads the cache and does one of: nothing (not the scheduler's to place), report InvalidSpec,
+// wait for the timeslot, report TimeslotMissed, resend an assumed placement whose outcome is unknown,
+// or decide. Deciding is one synchronous step (place, then assume in the snapshot) so decisions are
+// serial while writes run `reconcile.workers` at a time. Every write carries the term's token and is
+// sent only while currentTerm() says the term is still valid.
+import type { Clock } from '../../pkg/clock';
+import type { SchedulerConfig } from '../../pkg/config';
+import type { Reconciler, Result } from '../../pkg/controller';
+import type { ControlPlaneClient } from '../../pkg/controlplane';
+import { isCallAborted, isNotFound, isPlacementConflict, isStaleFencingToken, isUnauthorized } from '../../pkg/controlplane';
+import type { CachedInstance, CachedWorker, InvalidInstance } from '../../pkg/informer';
+import type { StepDownReason, Term } from '../../pkg/leaderelection';
+import { isPlaceable } from '../../pkg/objects';
+import type { Logger } from '../../pkg/observability';
+import { NOOP_LOGGER } from '../../pkg/observability';
+import type { Placer, Snapshot } from '../../pkg/placement';
+import type { Assumption, AssumedPlacements } from './assumptions';
+import type { DecisionLog } from './decisions';
+import type { InstanceStates } from './instance-states';
+import type { SchedulerMetrics } from './metrics';
+import { NOOP_SCHEDULER_METRICS } from './metrics';
+import type { ApiRejections } from './rejections';
+import { readiness } from './timing';
+import type { ReportThrottle, UnschedulableReport } from './unschedulable';
+import { invalidSpecReport, timeslotMissedReport } from './unschedulable';
+
+/** The cache as the reconciler reads it (LabletCache fits). */
+export interface InstanceLister {
+  instance(id: string): CachedInstance | undefined;
+  invalidInstance(id: string): InvalidInstance | undefined;
+  worker(id: string): CachedWorker | undefined;
+}
+
+/** The informer's revision, to look again once the cache has caught up (PrefixInformer fits). */
+export interface CacheRevision {
+  waitForRevision(revision: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Leadership as the reconciler needs it (LeaderElector fits). */
+export interface TermSource {
+  currentTerm(): Term | undefined;
+  stepDown(reason: StepDownReason): void;
+}
+
+export interface SchedulerReconcilerOptions {
+  readonly cache: InstanceLister;
+  readonly cacheRevision: CacheRevision;
+  readonly snapshot: Snapshot;
+  readonly assumptions: AssumedPlacements;
+  readonly rejections: ApiRejections;
+  readonly states: InstanceStates;
+  readonly reports: ReportThrottle;
+  readonly decisions: DecisionLog;
+  readonly client: ControlPlaneClient;
+  readonly terms: TermSource;
+  /** The placer of the current configuration (placement.placer, weights), read at each decision. */
+  readonly placer: () => Placer;
+  /** The current configuration, read at each look (a ConfigMap change applies live). */
+  readonly config: () => SchedulerConfig;
+  /** Adds the id to the queue (to look again after a StaleRevision once the cache caught up). */
+  readonly requeue: (instanceId: string) => void;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: SchedulerMetrics;
+}
+
+export class SchedulerReconciler implements Reconciler {
+  private readonly logger: Logger;
+  private readonly metrics: SchedulerMetrics;
+
+  constructor(private readonly o: SchedulerReconcilerOptions) {
+    this.logger = o.logger ?? NOOP_LOGGER;
+    this.metrics = o.metrics ?? NOOP_SCHEDULER_METRICS;
+  }
+
+  async reconcile(instanceId: string): Promise<Result> {
+    const term = this.o.terms.currentTerm();
+    if (term === undefined) return {}; // the runner stops with the term; the next term requeues everything
+    const cached = this.o.cache.instance(instanceId);
+    if (cached === undefined) {
+      const invalid = this.o.cache.invalidInstance(instanceId);
+      if (invalid?.phase === 'PENDING') await this.report(instanceId, invalidSpecReport(invalid.reason, 1), term);
+      return {};
+    }
+    if (cached.isStale || !isPlaceable(cached.instance)) return {};
+
+    const assumed = this.o.assumptions.get(instanceId);
+    if (assumed !== undefined) {
+      // An earlier write's outcome is unknown: send the same call again, unless the instance changed
+      // since (then that write can no longer succeed: StaleRevision) or it belongs to another term.
+      if (assumed.instanceRevision === cached.modRevision && assumed.fencingToken === term.token) return this.write(assumed, term);
+      this.o.assumptions.forget(instanceId);
+    }
+
+    const config = this.o.config();
+    if (config.placement.paused) return {};
+    const now = this.o.clock.now();
+    const ready = readiness(cached.instance, now, config.timeslot);
+    if (ready.kind === 'wait') {
+      this.o.states.markWaiting(instanceId);
+      return { requeueAfterMs: ready.delayMs };
+    }
+    if (ready.kind === 'missed') {
+      const attempts = this.o.states.markUnschedulable(instanceId);
+      await this.report(instanceId, timeslotMissedReport(ready.end, attempts), term);
+      return {};
+    }
+    return this.decide(cached, term, config);
+  }
+
+  private async decide(cached: CachedInstance, term: Term, config: SchedulerConfig): Promise<Result> {
+    const { instance, modRevision } = cached;
+    const started = this.o.clock.monotonicNow();
+    const rejected = this.o.rejections.refusedFor(instance.id, modRevision, (id) => this.o.cache.worker(id)?.modRevision);
+    const decision = this.o.placer().place(instance, this.o.snapshot, { rejectedWorkerIds: rejected });
+    const decidedAtMs = this.o.clock.now();
+    const dryRun = config.placement.dryRun;
+    this.o.decisions.record(instance.id, { kind: 'placement', decidedAtMs, decision, dryRun });
+    this.metrics.attempt(decision.result, this.o.clock.monotonicNow() - started);
+
+    switch (decision.result) {
+      case 'error':
+        this.logger.error('placement failed', { instanceId: instance.id, plugin: decision.plugin, workerId: decision.workerId, err: decision.cause });
+        throw new Error(`placement of ${instance.id} failed in plugin ${decision.plugin}: ${decision.message}`);
+      case 'unschedulable': {
+        const attempts = this.o.states.markUnschedulable(instance.id);
+        this.metrics.unschedulableReasons(decision.reasons);
+        this.logger.debug('no worker fits', { instanceId: instance.id, message: decision.message, attempt: attempts });
+        if (!dryRun) await this.report(instance.id, { message: decision.message, reasons: decision.reasons, attempts }, term);
+        return { requeueAfterMs: this.backoffMs(attempts, config) };
+      }
+      case 'scheduled': {
+        this.o.states.forget(instance.id);
+        if (dryRun) {
+          this.logger.info('dry run: would schedule', { instanceId: instance.id, workerId: decision.workerId, score: decision.score.total });
+          return {};
+        }
+        const assumption: Assumption = {
+          instanceId: instance.id, workerId: decision.workerId, instanceRevision: modRevision, fencingToken: term.token,
+          resources: instance.requirements.resources, decidedAtMs, score: decision.score.total,
+        };
+        this.o.assumptions.add(assumption);
+        return this.write(assumption, term);
+      }
+    }
+  }
+
+  private async write(a: Assumption, term: Term): Promise<Result> {
+    // Checked synchronously right before sending: a term past its renew deadline never writes.
+    if (this.o.terms.currentTerm()?.token !== a.fencingToken) {
+      this.o.assumptions.forget(a.instanceId);
+      return {};
+    }
+    const audit = { instanceId: a.instanceId, workerId: a.workerId, fencingToken: a.fencingToken, revision: a.instanceRevision, score: a.score };
+    try {
+      await this.o.client.schedule(a.instanceId, { workerId: a.workerId, instanceRevision: a.instanceRevision }, { fencingToken: a.fencingToken, signal: term.signal });
+    } catch (err: unknown) {
+      return this.onScheduleRefused(a, err, audit);
+    }
+    this.logger.info('schedule accepted', { ...audit, answer: 200 });
+    const createdAtMs = this.o.cache.instance(a.instanceId)?.instance.createdAtMs;
+    if (createdAtMs !== undefined) this.metrics.accepted(this.o.clock.now() - createdAtMs);
+    // The assumption stays until the cache shows the instance held (FleetSync settles it).
+    return {};
+  }
+
+  private onScheduleRefused(a: Assumption, err: unknown, audit: Record<string, unknown>): Result {
+    const answer = (err as { code?: unknown }).code;
+    if (isStaleFencingToken(err)) {
+      this.logger.warn('schedule refused: stale fencing token; stepping down', { ...audit, answer });
+      this.o.assumptions.forget(a.instanceId);
+      this.o.terms.stepDown('staleFencingToken');
+      return {};
+    }
+    if (isCallAborted(err)) return {}; // the term ended under the call: its assumptions go with it
+    if (isPlacementConflict(err)) {
+      this.logger.info('schedule refused', { ...audit, answer: err.reason, modRevision: err.modRevision });
+      this.o.assumptions.forget(a.instanceId);
+      switch (err.reason) {
+        case 'StaleRevision':
+          this.lookAgainAt(a.instanceId, err.modRevision);
+          return {};
+        case 'InsufficientCapacity':
+        case 'WorkerNotAvailable':
+          this.rejectWorker(a);
+          this.o.requeue(a.instanceId);
+          return {};
+        case 'NotPending':
+          return {};
+      }
+    }
+    if (isNotFound(err)) {
+      this.logger.info('schedule refused', { ...audit, answer: err.reason });
+      this.o.assumptions.forget(a.instanceId);
+      if (err.reason === 'WorkerNotFound') {
+        this.rejectWorker(a);
+        this.o.requeue(a.instanceId);
+      }
+      return {};
+    }
+    if (isUnauthorized(err)) {
+      // A human must fix the key; retrying in a loop would not. Look again after the longest delay.
+      this.logger.error('schedule refused: the Control Plane API rejected our API key', { ...audit, answer: 401 });
+      this.o.assumptions.forget(a.instanceId);
+      return { requeueAfterMs: this.o.config().requeue.maxDelayMs };
+    }
+    // Outcome unknown (timeout, reset, 5xx after the client's retries): keep the assumption and send
+    // the same call again with backoff; place the instance nowhere else meanwhile (contract §2).
+    this.logger.warn('schedule outcome unknown; will resend', { ...audit, err });
+    throw err;
+  }
+
+  private rejectWorker(a: Assumption): void {
+    this.o.rejections.record(a.instanceId, a.workerId, a.instanceRevision, this.o.cache.worker(a.workerId)?.modRevision);
+  }
+
+  private lookAgainAt(instanceId: string, revision: number | undefined): void {
+    const term = this.o.terms.currentTerm();
+    if (revision === undefined || term === undefined) {
+      this.o.requeue(instanceId);
+      return;
+    }
+    this.o.cacheRevision.waitForRevision(revision, term.signal).then(
+      () => this.o.requeue(instanceId),
+      () => undefined, // the term ended first: the next term requeues everything
+    );
+  }
+
+  private async report(instanceId: string, report: UnschedulableReport, term: Term): Promise<void> {
+    const now = this.o.clock.now();
+    if (report.reasons['InvalidSpec'] !== undefined || report.reasons['TimeslotMissed'] !== undefined) {
+      this.o.decisions.record(instanceId, { kind: 'report', decidedAtMs: now, message: report.message, reasons: report.reasons });
+    }
+    if (!this.o.reports.shouldSend(instanceId, report.message, now, this.o.config().reports.minIntervalSeconds)) return;
+    if (this.o.terms.currentTerm()?.token !== term.token) return;
+    try {
+      await this.o.client.reportUnschedulable(instanceId, { message: report.message, reasons: report.reasons, attempts: report.attempts }, { fencingToken: term.token, signal: term.signal });
+      this.o.reports.recordSent(instanceId, report.message, now);
+    } catch (err: unknown) {
+      if (isStaleFencingToken(err)) {
+        this.o.terms.stepDown('staleFencingToken');
+        return;
+      }
+      if (isCallAborted(err) || isNotFound(err) || isPlacementConflict(err)) return;
+      // A lost report is sent again on the next attempt; it never blocks placing.
+      this.logger.warn('unschedulable report failed', { instanceId, err });
+    }
+  }
+
+  private backoffMs(attempts: number, config: SchedulerConfig): number {
+    const { baseDelayMs, maxDelayMs } = config.requeue;
+    return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempts - 1, 30));
+  }
+}

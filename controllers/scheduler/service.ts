@@ -1,0 +1,140 @@
+// One scheduler replica, assembled: the informer mirrors PREFIX/ into the typed cache, the elector
+// campaigns for the leader key, and while this replica leads the controller places instances. main.ts
+// (the service) and the embedded demo build it the same way, around their own store and API client.
+import type { Clock } from '../../pkg/clock';
+import type { ConfigHolder } from '../../pkg/config';
+import type { ControlPlaneClient } from '../../pkg/controlplane';
+import type { CheckResult, HttpServer } from '../../pkg/httpserver';
+import type { InformerMetrics } from '../../pkg/informer';
+import { LabletCache, PrefixInformer } from '../../pkg/informer';
+import type { ElectorMetrics } from '../../pkg/leaderelection';
+import { EtcdLeaseLock, LeaderElector } from '../../pkg/leaderelection';
+import { leaderKey, normalizePrefix } from '../../pkg/objects';
+import type { Logger } from '../../pkg/observability';
+import type { Store } from '../../pkg/store';
+import type { SchedulerControllerOptions } from './controller';
+import { SchedulerController } from './controller';
+
+export interface SchedulerServiceOptions {
+  readonly store: Store;
+  readonly client: ControlPlaneClient;
+  /** ETCD_PREFIX (contract §1), without its trailing slash. */
+  readonly prefix: string;
+  /** SCHEDULER_ID: written as the leader key's value and sent as X-Scheduler-Id. */
+  readonly schedulerId: string;
+  readonly config: ConfigHolder;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics?: {
+    readonly informer?: InformerMetrics;
+    readonly elector?: ElectorMetrics;
+    readonly malformedValue?: (kind: 'instance' | 'worker') => void;
+  } & Pick<SchedulerControllerOptions, 'metrics' | 'queueMetrics' | 'runnerMetrics'>;
+}
+
+export class SchedulerService {
+  readonly cache: LabletCache;
+  readonly informer: PrefixInformer;
+  readonly elector: LeaderElector;
+  readonly controller: SchedulerController;
+
+  constructor(private readonly o: SchedulerServiceOptions) {
+    const prefix = normalizePrefix(o.prefix);
+    const log = (component: string): Logger => o.logger.child({ component });
+    const malformed = o.metrics?.malformedValue;
+    this.cache = new LabletCache({ prefix, logger: log('cache'), ...(malformed ? { metrics: { malformedValue: malformed } } : {}) });
+    this.informer = new PrefixInformer({
+      listerWatcher: o.store,
+      prefix: `${prefix}/`,
+      handler: this.cache,
+      clock: o.clock,
+      logger: log('informer'),
+      ...(o.metrics?.informer ? { metrics: o.metrics.informer } : {}),
+    });
+    this.elector = new LeaderElector({
+      lock: new EtcdLeaseLock(o.store, leaderKey(prefix), o.schedulerId),
+      clock: o.clock,
+      leaseTtlSeconds: () => o.config.current().leaderElection.leaseTtlSeconds,
+      logger: log('elector'),
+      ...(o.metrics?.elector ? { metrics: o.metrics.elector } : {}),
+      onStartedLeading: (term) => {
+        this.controller.lead(term).catch((err: unknown) => log('controller').error('term ended with an error', { err, fencingToken: term.token }));
+      },
+    });
+    this.controller = new SchedulerController({
+      cache: this.cache,
+      informer: this.informer,
+      client: o.client,
+      terms: this.elector,
+      config: () => o.config.current(),
+      clock: o.clock,
+      logger: log('scheduler'),
+      ...(o.metrics?.metrics ? { metrics: o.metrics.metrics } : {}),
+      ...(o.metrics?.queueMetrics ? { queueMetrics: o.metrics.queueMetrics } : {}),
+      ...(o.metrics?.runnerMetrics ? { runnerMetrics: o.metrics.runnerMetrics } : {}),
+    });
+    // The leader key arrives in the same stream as the objects: standbys campaign when it goes, a
+    // leader steps down when its key is gone or another's at or after its own token's revision.
+    let leaderChanged = false;
+    this.cache.addListener({
+      onLeaderChange: () => { leaderChanged = true; },
+      onBatch: (revision) => {
+        if (!leaderChanged) return;
+        leaderChanged = false;
+        this.elector.observeLeaderKey(this.cache.currentLeader()?.createRevision, revision);
+      },
+    });
+    o.config.onChange((previous, next) => this.controller.applyConfig(previous, next));
+  }
+
+  start(): void {
+    this.informer.start();
+    this.elector.start();
+  }
+
+  /** Readiness: the cache has synced and its watch is open (a synced standby is ready too). */
+  cacheCheck(): CheckResult {
+    if (!this.informer.hasSynced()) return { ok: false, detail: 'cache not synced yet' };
+    if (!this.informer.isWatching()) return { ok: false, detail: 'watch not open; re-listing' };
+    return { ok: true };
+  }
+
+  /** GET /debug/leader, /debug/instances/{id} and /debug/queue (contract §4). */
+  registerDebugRoutes(http: HttpServer): void {
+    http
+      .get('/debug/leader', () => ({ status: 200, body: this.leaderView() }))
+      .get('/debug/instances/:id', ([id = '']) => {
+        const view = this.controller.decision(id);
+        if (view !== undefined) return { status: 200, body: view };
+        const leader = this.leaderView();
+        const body = leader.leader
+          ? { error: `no decision recorded for instance ${id}` }
+          : { error: `this replica is not the leader; ask ${leader.leaderIdentity ?? 'the leader (none elected now)'}`, leaderIdentity: leader.leaderIdentity };
+        return { status: 404, body };
+      })
+      .get('/debug/queue', () => ({ status: 200, body: { queue: this.controller.queueSnapshot(), pending: this.controller.pendingCounts(), assumed: this.controller.assumedCount() } }));
+  }
+
+  leaderView(): { leader: boolean; identity: string; leaderIdentity: string | null; fencingToken: string | null; paused: boolean } {
+    const observed = this.cache.currentLeader();
+    const term = this.elector.currentTerm();
+    return {
+      leader: term !== undefined,
+      identity: this.o.schedulerId,
+      leaderIdentity: term !== undefined ? this.o.schedulerId : (observed?.holder ?? null),
+      fencingToken: term !== undefined ? String(term.token) : observed === undefined ? null : String(observed.createRevision),
+      paused: this.o.config.current().placement.paused,
+    };
+  }
+
+  /**
+   * SIGTERM (contract §4): stop taking work, let in-flight writes finish within drainBoundMs, then
+   * resign (revoking the lease) and stop the watch. Resolves whether in-flight writes finished.
+   */
+  async stop(drainBoundMs: number): Promise<boolean> {
+    const drained = await this.controller.shutDown(drainBoundMs);
+    await this.elector.resign();
+    await this.informer.stop();
+    return drained;
+  }
+}

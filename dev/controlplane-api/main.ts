@@ -1,0 +1,43 @@
+// The development Control Plane API as a process (demo, manual tests, benchmarks):
+//   node dist/dev/controlplane-api/main.js
+// Env: ETCD_ENDPOINTS (default http://127.0.0.1:2379, comma-separated), ETCD_PREFIX (/lcm),
+// PORT (8020), HOST (127.0.0.1), CONTROL_PLANE_API_KEY or CONTROL_PLANE_API_KEY_FILE (none: open).
+// SIGTERM or SIGINT closes the server and the etcd client, then exits 0.
+import { readFileSync } from 'node:fs';
+import { EtcdStore } from '../../pkg/store';
+import { start } from './server';
+
+function apiKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env['CONTROL_PLANE_API_KEY_FILE'];
+  if (file !== undefined && file !== '') return readFileSync(file, 'utf8').trim();
+  const key = env['CONTROL_PLANE_API_KEY'];
+  return key === undefined || key === '' ? undefined : key;
+}
+
+function log(message: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ level: 'info', message, ...fields })}\n`);
+}
+
+async function main(env: NodeJS.ProcessEnv): Promise<void> {
+  const endpoints = (env['ETCD_ENDPOINTS'] ?? 'http://127.0.0.1:2379').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const port = Number(env['PORT'] ?? '8020');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`PORT must be an integer 0-65535, got ${env['PORT']}`);
+  const prefix = env['ETCD_PREFIX'] ?? '/lcm';
+  const apiKey = apiKeyFromEnv(env);
+  const store = await EtcdStore.connect({ endpoints });
+  const api = await start({ store, prefix, port, host: env['HOST'] ?? '127.0.0.1', apiKey });
+  log('development control plane API listening', { url: api.url, prefix, isKeyRequired: apiKey !== undefined });
+  const stop = (): void => {
+    void api.close().then(() => store.close()).then(() => {
+      log('development control plane API stopped');
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main(process.env).catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', message: 'development control plane API failed to start', error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+// The scheduler's main job on real etcd with the development API over HTTP (issue 8): every
+// placeable instance SCHEDULED exactly once, no worker over-committed, every unplaceable one reported
+// with its reasons; also under faults, for a worker added later, and for DRAINING workers.
+import type { EtcdHandle } from './harness';
+import { startEtcd, uniquePrefix, waitFor } from './harness';
+import type { FleetState, SchedulerFixture } from './support/scheduler-fixture';
+import { overCommitted, startSchedulerFixture } from './support/scheduler-fixture';
+import { instance, mixedFleet, worker } from './support/fleets';
+
+jest.setTimeout(180_000);
+
+describe('the scheduler on real etcd', () => {
+  let etcd: EtcdHandle;
+  let fixture: SchedulerFixture | undefined;
+
+  beforeAll(async () => { etcd = await startEtcd(); });
+  afterEach(async () => {
+    await fixture?.close();
+    fixture = undefined;
+  });
+  afterAll(async () => { await etcd.destroy(); });
+
+  const scheduledCount = (state: FleetState): number => [...state.instances.values()].filter((i) => i.phase === 'SCHEDULED').length;
+
+  it('places 2,000 instances of mixed shapes on 200 workers exactly once and reports the rest with their reasons', async () => {
+    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('mixed')));
+    const fleet = mixedFleet();
+    await f.putWorkers(fleet.workers);
+    await f.putInstances(fleet.instances);
+    f.scheduler.start();
+
+    await waitFor(async () => scheduledCount(await f.state()) >= fleet.placeable.size, { timeoutMs: 120_000, intervalMs: 500, message: `${fleet.placeable.size} instances to be SCHEDULED` });
+    await waitFor(async () => {
+      for (const id of fleet.unplaceable.keys()) if ((await f.api.reports.report(id)) === undefined) return false;
+      return true;
+    }, { timeoutMs: 60_000, intervalMs: 500, message: 'every unplaceable instance to be reported' });
+
+    const state = await f.state();
+    for (const [id, i] of state.instances) {
+      if (fleet.placeable.has(id)) expect({ id, phase: i.phase }).toEqual({ id, phase: 'SCHEDULED' });
+      else expect({ id, phase: i.phase, workerId: i.workerId }).toEqual({ id, phase: 'PENDING', workerId: undefined });
+    }
+    expect(overCommitted(state)).toEqual([]);
+    const onDraining = [...state.instances.values()].filter((i) => i.workerId?.startsWith('w-drn-'));
+    expect(onDraining).toEqual([]);
+    // Exactly once: the API committed one schedule per placed instance, no more.
+    expect(f.api.counts()['schedule']?.['200']).toBe(fleet.placeable.size);
+
+    for (const [id, reason] of fleet.unplaceable) {
+      const report = await f.api.reports.report(id);
+      expect(report?.message).toMatch(/^0\/200 workers fit: /);
+      expect(Object.keys(report?.reasons ?? {})).toContain(reason);
+      expect(Object.values(report?.reasons ?? {}).reduce((a, b) => a + b, 0)).toBe(200);
+    }
+  });
+
+  it('loses and doubles nothing when 30% of calls fail with 500 or hang', async () => {
+    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('faults'), 'controlPlane: {timeoutMs: 500}\nrequeue: {baseDelayMs: 50, maxDelayMs: 1000}'));
+    f.api.faults.set({ seed: 7, rules: [
+      { route: 'schedule', kind: 'status500', share: 0.15, when: 'before' },
+      { route: 'schedule', kind: 'status500', share: 0.1, when: 'after' },
+      { route: 'schedule', kind: 'hang', share: 0.08, when: 'before' },
+    ] });
+    const workers = Array.from({ length: 20 }, (_, i) => worker(`w-${i + 1}`, { capacity: { cpuCores: 8, memoryGb: 32, storageGb: 100 } }));
+    const instances = Array.from({ length: 150 }, (_, i) => instance(`li-${i + 1}`, {}, { cpuCores: 1, memoryGb: 4, storageGb: 10 }));
+    await f.putWorkers(workers);
+    await f.putInstances(instances);
+    f.scheduler.start();
+    await waitFor(async () => scheduledCount(await f.state()) === 150, { timeoutMs: 120_000, intervalMs: 500, message: 'all 150 instances to be SCHEDULED despite faults' });
+    const state = await f.state();
+    expect(overCommitted(state)).toEqual([]);
+    const counts = f.api.counts()['schedule'] ?? {};
+    expect(Object.keys(counts).length).toBeGreaterThan(1); // faults did fire
+    expect(f.api.faults.describe().rules.every((r) => r.fired > 0)).toBe(true);
+  });
+
+  it('places waiting instances on a worker added later, without relying on the resync', async () => {
+    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('late-worker'), 'reconcile: {resyncIntervalSeconds: 3600}'));
+    await f.putWorkers([worker('w-small', { capacity: { cpuCores: 2, memoryGb: 8, storageGb: 20 } })]);
+    await f.putInstances(Array.from({ length: 5 }, (_, i) => instance(`li-${i + 1}`, {}, { cpuCores: 2, memoryGb: 4, storageGb: 10 })));
+    f.scheduler.start();
+    await waitFor(async () => scheduledCount(await f.state()) === 1, { timeoutMs: 30_000, message: 'the one instance that fits to be SCHEDULED' });
+    await waitFor(async () => (await f.api.reports.report('li-5')) !== undefined || (await f.api.reports.report('li-1')) !== undefined, { timeoutMs: 30_000, message: 'the others to be reported unschedulable' });
+    await f.putWorkers([worker('w-big', { capacity: { cpuCores: 64, memoryGb: 256, storageGb: 500 } })]);
+    await waitFor(async () => scheduledCount(await f.state()) === 5, { timeoutMs: 30_000, message: 'the waiting instances to land on the new worker' });
+    const state = await f.state();
+    expect([...state.instances.values()].filter((i) => i.workerId === 'w-big')).toHaveLength(4);
+  });
+});

@@ -1,0 +1,10 @@
+export type { ConfigIssue } from './errors';
+export { ConfigValidationError, isConfigValidationError } from './errors';
+export type { SchedulerConfig, ScaleUpTemplate } from './schema';
+export { configSchema } from './schema';
+export type { LoadedConfig } from './load';
+export { parseConfig, defaultConfig, loadConfigFile } from './load';
+export type { Environment, EtcdEnvironment, ControlPlaneEnvironment } from './env';
+export { parseEnvironment, ENV_DEFAULTS } from './env';
+export type { ConfigListener } from './holder';
+export { ConfigHolder } from './holder';

@@ -1,0 +1,89 @@
+// The ConfigMap's `config.yaml`: every key of contract section 4 with its default, in one zod
+// schema. Keys left out keep their defaults; unknown keys are refused by path (strict objects).
+// config/defaults.yaml mirrors these defaults and a test keeps the two equal.
+import { z } from 'zod';
+
+const positiveInt = (): z.ZodInt => z.int().positive();
+const nonNegativeInt = (): z.ZodInt => z.int().nonnegative();
+
+const weightsSchema = z
+  .strictObject({
+    binPacking: z.number().nonnegative().default(0.6),
+    locality: z.number().nonnegative().default(0.2),
+    loadBalance: z.number().nonnegative().default(0.2),
+  })
+  .refine((w) => w.binPacking + w.locality + w.loadBalance > 0, { message: 'weights must sum to more than 0' });
+
+const templateSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a template name is 1-63 of [A-Za-z0-9._-]'),
+  license: z.enum(['personal', 'enterprise', 'evaluation', 'none']),
+  cmlVersion: z.string().min(1),
+  nodeDefinitions: z.array(z.string().min(1)).default([]),
+  region: z.string().min(1).optional(),
+  capacity: z.strictObject({
+    cpuCores: z.number().positive(),
+    memoryGb: z.number().positive(),
+    storageGb: z.number().positive(),
+    nodes: z.number().positive().optional(),
+    ports: z.number().positive().optional(),
+  }),
+});
+
+export const configSchema = z.strictObject({
+  leaderElection: z
+    .strictObject({ leaseTtlSeconds: z.int().min(2).max(3600).default(15) })
+    .prefault({}),
+  reconcile: z
+    .strictObject({
+      resyncIntervalSeconds: positiveInt().default(30),
+      workers: z.int().min(1).max(1024).default(4),
+    })
+    .prefault({}),
+  requeue: z
+    .strictObject({
+      baseDelayMs: positiveInt().default(500),
+      maxDelayMs: positiveInt().default(300_000),
+    })
+    .prefault({})
+    .refine((r) => r.baseDelayMs <= r.maxDelayMs, { message: 'baseDelayMs must not exceed maxDelayMs' }),
+  controlPlane: z
+    .strictObject({
+      timeoutMs: positiveInt().default(5_000),
+      qps: z.number().positive().default(200),
+      burst: positiveInt().default(400),
+    })
+    .prefault({}),
+  reports: z.strictObject({ minIntervalSeconds: nonNegativeInt().default(60) }).prefault({}),
+  placement: z
+    .strictObject({
+      placer: z.string().min(1).default('default'),
+      weights: weightsSchema.prefault({}),
+      percentageOfWorkersToScore: z.number().gt(0).max(100).default(100),
+      paused: z.boolean().default(false),
+      dryRun: z.boolean().default(false),
+    })
+    .prefault({}),
+  timeslot: z
+    .strictObject({
+      leadTimeMinutes: nonNegativeInt().default(35),
+      minRemainingMinutes: nonNegativeInt().default(0),
+    })
+    .prefault({}),
+  scaleUp: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      cooldownSeconds: nonNegativeInt().default(300),
+      templates: z.array(templateSchema).default([]),
+    })
+    .prefault({})
+    .refine((s) => new Set(s.templates.map((t) => t.name)).size === s.templates.length, {
+      message: 'template names must be unique',
+    }),
+  logging: z
+    .strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info') })
+    .prefault({}),
+});
+
+/** The validated, defaulted configuration; frozen once loaded. */
+export type SchedulerConfig = z.output<typeof configSchema>;
+export type ScaleUpTemplate = SchedulerConfig['scaleUp']['templates'][number];

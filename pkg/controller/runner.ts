@@ -1,0 +1,212 @@
+// The controller runner: N workers take keys from a queue and call reconcile, with the retry policy
+// in the worker loop (controller-runtime's): done() in finally; forget() on success; forget() and
+// addAfter() on requeueAfterMs; addRateLimited() on a thrown error; a TerminalError is logged and
+// counted, not retried. Workers start once hasSynced() holds and run while the caller's signal is
+// unaborted (the start condition: the elector aborts it when leadership ends, main on SIGTERM).
+import type { Clock, Timer } from '../clock';
+import { requireNumber } from '../workqueue';
+import { isTerminalError } from './errors';
+import type { Logger } from '../observability';
+import { NOOP_LOGGER } from '../observability';
+import type { Reconciler, Result } from './reconciler';
+
+/** The queue as the runner uses it (a RateLimitingQueue from pkg/workqueue fits). */
+export interface ReconcileQueue {
+  get(signal?: AbortSignal): Promise<string | undefined>;
+  done(key: string): void;
+  add(key: string): void;
+  addAfter(key: string, delayMs: number): void;
+  addRateLimited(key: string): void;
+  forget(key: string): void;
+}
+
+/** How one reconcile ended; `aborted`: it failed after its run was stopped, and was requeued plainly. */
+export type ReconcileOutcome = 'success' | 'requeueAfter' | 'error' | 'terminal' | 'aborted';
+
+/** The runner writes constant messages with data in fields; a winston child logger fits. */
+export type RunnerLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export interface RunnerMetrics {
+  /** Called once per reconcile, after done(); durationMs on the monotonic clock. Must not throw. */
+  reconcileFinished(outcome: ReconcileOutcome, durationMs: number): void;
+}
+
+export class NoopRunnerMetrics implements RunnerMetrics {
+  reconcileFinished(): void {}
+}
+
+export interface RunnerOptions {
+  readonly queue: ReconcileQueue;
+  readonly reconciler: Reconciler;
+  /** True once the caches the reconciler reads have synced; polled until then. */
+  readonly hasSynced: () => boolean;
+  readonly clock: Clock;
+  /** Reconciles at once, integer ≥ 1; default 1. */
+  readonly workers?: number;
+  /** How long a stop waits for in-flight reconciles, ms ≥ 0; default 30,000. */
+  readonly drainTimeoutMs?: number;
+  /** How often hasSynced is polled, ms > 0; default 100 (as client-go's WaitForCacheSync). */
+  readonly syncPollMs?: number;
+  /** Default: no logging. */
+  readonly logger?: RunnerLogger;
+  /** Default: NoopRunnerMetrics. */
+  readonly metrics?: RunnerMetrics;
+  /** Log field that carries the key; default `key` (the scheduler passes `instanceId`). */
+  readonly keyLogField?: string;
+}
+
+export class Runner {
+  private readonly queue: ReconcileQueue;
+  private readonly reconciler: Reconciler;
+  private readonly hasSynced: () => boolean;
+  private readonly clock: Clock;
+  private readonly workers: number;
+  private readonly drainTimeoutMs: number;
+  private readonly syncPollMs: number;
+  private readonly logger: RunnerLogger;
+  private readonly metrics: RunnerMetrics;
+  private readonly keyLogField: string;
+  private readonly inFlight = new Set<string>();
+  private running = false;
+
+  constructor(options: RunnerOptions) {
+    this.queue = options.queue;
+    this.reconciler = options.reconciler;
+    this.hasSynced = options.hasSynced;
+    this.clock = options.clock;
+    this.workers = requireNumber('Runner', 'workers', options.workers ?? 1, 'positiveInteger');
+    this.drainTimeoutMs = requireNumber('Runner', 'drainTimeoutMs', options.drainTimeoutMs ?? 30_000, 'nonNegative');
+    this.syncPollMs = requireNumber('Runner', 'syncPollMs', options.syncPollMs ?? 100, 'positive');
+    this.logger = options.logger ?? NOOP_LOGGER;
+    this.metrics = options.metrics ?? new NoopRunnerMetrics();
+    this.keyLogField = options.keyLogField ?? 'key';
+  }
+
+  /**
+   * Runs the workers until signal aborts or the queue shuts down. Nothing is reconciled before
+   * hasSynced() holds. On abort the workers take no more keys, and in-flight reconciles (whose
+   * signal is this one) get up to drainTimeoutMs to return; later ones are abandoned: run resolves,
+   * while their outcome is still handled (done, requeue) whenever they return. Never rejects, except
+   * when called while a run is still going. Call again for the next term once it has resolved.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.running) throw new Error('Runner.run: called while a run is still going');
+    this.running = true;
+    try {
+      if (!(await this.waitForSync(signal))) {
+        this.logger.info('runner stopped before caches synced');
+        return;
+      }
+      this.logger.info('runner starting workers', { workers: this.workers });
+      const workers = Array.from({ length: this.workers }, () => this.work(signal));
+      const bound = this.boundAfterAbort(signal);
+      const drained = await Promise.race([Promise.all(workers).then(() => true), bound.expired]);
+      bound.cancel();
+      if (drained) {
+        this.logger.info('runner stopped', { drained });
+      } else {
+        this.logger.warn('runner stopped; in-flight reconciles abandoned', { drained, [`${this.keyLogField}s`]: [...this.inFlight] });
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  private async waitForSync(signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted && !this.hasSynced()) await this.clock.sleep(this.syncPollMs, signal);
+    return !signal.aborted;
+  }
+
+  /** Resolves false drainTimeoutMs after signal aborts; cancel() stops it. */
+  private boundAfterAbort(signal: AbortSignal): { readonly expired: Promise<boolean>; cancel(): void } {
+    let timer: Timer | undefined;
+    let onAbort = (): void => {};
+    const expired = new Promise<boolean>((resolve) => {
+      onAbort = (): void => {
+        timer = this.clock.setTimer(this.drainTimeoutMs, () => resolve(false));
+      };
+    });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    return {
+      expired,
+      cancel: () => {
+        signal.removeEventListener('abort', onAbort);
+        timer?.cancel();
+      },
+    };
+  }
+
+  private async work(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get(signal);
+      if (key === undefined) return;
+      if (signal.aborted) {
+        // Taken as the run stopped: give it back untouched, for the next run.
+        this.queue.add(key);
+        this.queue.done(key);
+        return;
+      }
+      try {
+        await this.process(key, signal);
+      } catch (err: unknown) {
+        // Only a fault in a collaborator (queue, logger, metrics) gets here; the worker carries on.
+        this.logger.error('runner worker fault', { [this.keyLogField]: key, error: describe(err) });
+      }
+    }
+  }
+
+  private async process(key: string, signal: AbortSignal): Promise<void> {
+    const startedAtMs = this.clock.monotonicNow();
+    let outcome: ReconcileOutcome = 'error';
+    this.inFlight.add(key);
+    try {
+      outcome = this.onResult(key, await this.reconciler.reconcile(key, signal));
+    } catch (err: unknown) {
+      outcome = this.onError(key, err, signal);
+    } finally {
+      this.inFlight.delete(key);
+      this.queue.done(key);
+      this.metrics.reconcileFinished(outcome, this.clock.monotonicNow() - startedAtMs);
+    }
+  }
+
+  private onResult(key: string, result: Result): ReconcileOutcome {
+    const afterMs = result.requeueAfterMs ?? 0;
+    if (Number.isNaN(afterMs)) throw new RangeError('reconcile returned requeueAfterMs NaN');
+    this.queue.forget(key);
+    if (afterMs <= 0) {
+      this.logger.debug('reconciled', { [this.keyLogField]: key });
+      return 'success';
+    }
+    this.queue.addAfter(key, afterMs);
+    this.logger.debug('reconciled; requeued after a delay', { [this.keyLogField]: key, requeueAfterMs: afterMs });
+    return 'requeueAfter';
+  }
+
+  private onError(key: string, err: unknown, signal: AbortSignal): ReconcileOutcome {
+    const fields = { [this.keyLogField]: key, error: describe(err) };
+    if (isTerminalError(err)) {
+      this.queue.forget(key);
+      this.logger.error('reconcile failed terminally; not retrying', fields);
+      return 'terminal';
+    }
+    if (signal.aborted) {
+      // The run (the term) ended under it: its work belongs to the next run, without backoff (contract §2).
+      this.queue.add(key);
+      this.logger.debug('reconcile ended by stop; requeued', fields);
+      return 'aborted';
+    }
+    this.queue.addRateLimited(key);
+    this.logger.warn('reconcile failed; retrying with backoff', fields);
+    return 'error';
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,46 @@
+// The Control Plane API as the scheduler's leader sees it (contract §2): three writes, each fenced by
+// the caller's term. Implementations retry what may be retried and answer with a definite result or a
+// typed error from errors.ts; they never place, requeue or decide anything themselves.
+import type { ScaleUpAccepted, ScaleUpRequest, ScheduleAccepted, ScheduleRequest, UnschedulableRequest } from './bodies';
+
+/** The term's fencing token (the leader key's create revision), sent as a base-10 string. */
+export type FencingToken = string | number | bigint;
+
+export interface CallOptions {
+  /** The caller's term; sent as X-Fencing-Token on every attempt. */
+  readonly fencingToken: FencingToken;
+  /**
+   * Aborting abandons the wait for a token, the attempt in flight and every retry at once; the call
+   * then rejects with CallAbortedError. Abort it when the term ends.
+   */
+  readonly signal?: AbortSignal;
+}
+
+export interface ScaleUpCallOptions extends CallOptions {
+  /**
+   * Idempotency-Key for this request; the same key on a later call makes it a repeat of the first.
+   * Default: a new random key per call, kept across that call's own retries.
+   */
+  readonly idempotencyKey?: string;
+}
+
+export interface ControlPlaneClient {
+  /**
+   * Asks the API to place instanceId on body.workerId, decided on the instance at
+   * body.instanceRevision. Resolves when the instance holds capacity on that worker (first time or a
+   * repeat). Rejects with NotFoundError, StaleFencingTokenError (stop writing), PlacementConflictError
+   * (reason and the instance's current state), UnauthorizedError, CallAbortedError, or
+   * OutcomeUnknownError: then the call may have been committed; call again with the same arguments
+   * and place the instance nowhere else meanwhile.
+   */
+  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<ScheduleAccepted>;
+
+  /** Replaces the instance's unschedulable report; the errors are schedule's, with NotPending for conflicts. */
+  reportUnschedulable(instanceId: string, body: UnschedulableRequest, options: CallOptions): Promise<void>;
+
+  /**
+   * Asks for a worker of body.template; instanceIds are sorted and de-duplicated before sending (at
+   * most 100). Rejects with ScaleUpRefusedError when the API will not add one.
+   */
+  requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<ScaleUpAccepted>;
+}

@@ -1,0 +1,268 @@
+// ControlPlaneClient over HTTP(S) with axios and a keep-alive agent (contract §2). Every attempt takes
+// a token from one priority bucket (schedule first), carries X-API-Key (when configured), traceparent,
+// X-Scheduler-Id and X-Fencing-Token, and has its own timeout. Timeouts, connection errors, 5xx, 429
+// and unreadable 2xx answers are retried with full-jitter backoff (Retry-After honoured up to
+// maxDelayMs) for at most maxAttempts, then OutcomeUnknownError. The caller's signal ends it all at
+// once. Errors and logs carry the route template and ids, never a header or an axios error.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import axios from 'axios';
+import type { AxiosInstance } from 'axios';
+import type { z } from 'zod';
+import type { Clock } from '../clock';
+import { SystemClock } from '../clock';
+import type { ApiKeySource } from './api-key';
+import { FileApiKey, StaticApiKey } from './api-key';
+import type { Answer, AttemptResult } from './answers';
+import { classifyAnswer } from './answers';
+import type { ScaleUpAccepted, ScaleUpRequest, ScheduleAccepted, ScheduleRequest, UnschedulableRequest } from './bodies';
+import {
+  ScaleUpAcceptedSchema, ScaleUpRequestSchema, ScheduleAcceptedSchema, ScheduleRequestSchema, UnschedulableRecordedSchema,
+  UnschedulableRequestSchema, compareBytes, describeIssues,
+} from './bodies';
+import type { CallOptions, ControlPlaneClient, ScaleUpCallOptions } from './client';
+import type { HttpControlPlaneClientOptions, LiveLimits } from './client-options';
+import { checkPositive, formatFencingToken, parseBaseUrl, readCaFile } from './client-options';
+import type { AttemptError, CallSite } from './errors';
+import { CallAbortedError, InvalidRequestError, OutcomeUnknownError, ROUTE_TEMPLATES, TransportError } from './errors';
+import type { ClientLogger, ClientMetrics } from './metrics';
+import { NoopClientMetrics } from './metrics';
+import { NOOP_LOGGER } from '../observability';
+import type { Priority, RateLimits } from './rate-limiter';
+import { PriorityTokenBucket, checkRateLimits } from './rate-limiter';
+import type { RetryPolicy } from './retry';
+import { retryDelayMs } from './retry';
+import { traceHeaders } from './trace-context';
+
+interface Call<T> {
+  readonly site: CallSite;
+  readonly path: string;
+  readonly body: string;
+  readonly success: z.ZodType<T>;
+  readonly priority: Priority;
+  readonly fencingToken: string;
+  readonly headers: Record<string, string>;
+  readonly signal: AbortSignal | undefined;
+  readonly template?: string;
+}
+
+/** Failures on which another attempt cannot help (TLS set-up, a bad URL). */
+const DEFINITE_TRANSPORT = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_INVALID_URL|ERR_BAD_OPTION|ERR_INVALID_CHAR|ERR_INVALID_HTTP_TOKEN)/;
+const MAX_ANSWER_BYTES = 1 << 20;
+
+export class HttpControlPlaneClient implements ControlPlaneClient {
+  private readonly clock: Clock;
+  private readonly apiKey: ApiKeySource;
+  private readonly http: AxiosInstance;
+  private readonly agent: http.Agent;
+  private readonly limiter: PriorityTokenBucket;
+  private readonly metrics: ClientMetrics;
+  private readonly logger: ClientLogger;
+  private readonly random: () => number;
+  private readonly maxAttempts: number;
+  private readonly schedulerId: string;
+  private timeoutMs: number;
+  private retry: RetryPolicy;
+  private rateLimits: RateLimits;
+
+  constructor(options: HttpControlPlaneClientOptions) {
+    const url = parseBaseUrl(options.baseUrl);
+    if (options.schedulerId === '') throw new RangeError('schedulerId must not be empty');
+    if (options.apiKey !== undefined && options.apiKeyFile !== undefined) throw new RangeError('give apiKey or apiKeyFile, not both');
+    this.clock = options.clock ?? new SystemClock();
+    this.metrics = options.metrics ?? new NoopClientMetrics();
+    this.logger = options.logger ?? NOOP_LOGGER;
+    this.random = options.random ?? Math.random;
+    this.schedulerId = options.schedulerId;
+    this.maxAttempts = options.maxAttempts ?? 4;
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer >= 1, got ${this.maxAttempts}`);
+    this.timeoutMs = checkPositive('controlPlane.timeoutMs', options.timeoutMs ?? 5000);
+    this.retry = {
+      baseDelayMs: checkPositive('baseDelayMs', options.baseDelayMs ?? 100),
+      maxBackoffMs: checkPositive('maxBackoffMs', options.maxBackoffMs ?? 5000),
+      maxDelayMs: checkPositive('requeue.maxDelayMs', options.maxDelayMs ?? 300_000),
+    };
+    this.rateLimits = { qps: options.qps ?? 200, burst: options.burst ?? 400 };
+    this.limiter = new PriorityTokenBucket(this.clock, this.rateLimits);
+    this.apiKey = options.apiKeyFile === undefined
+      ? new StaticApiKey(options.apiKey)
+      : new FileApiKey(options.apiKeyFile, this.clock, {
+        onError: (err) => this.logger.warn('control plane API key file not re-read; keeping the last key', { error: err.message }),
+      });
+    const maxSockets = options.maxSockets ?? 64;
+    this.agent = url.protocol === 'https:'
+      ? new https.Agent({ keepAlive: true, maxSockets, ca: options.caFile === undefined ? undefined : readCaFile(options.caFile) })
+      : new http.Agent({ keepAlive: true, maxSockets });
+    this.http = axios.create({
+      baseURL: url.href.replace(/\/+$/, ''),
+      httpAgent: this.agent,
+      httpsAgent: this.agent,
+      proxy: false, // the API is reached directly; proxy env vars must not reroute fenced writes
+      maxRedirects: 0,
+      maxContentLength: MAX_ANSWER_BYTES,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      timeout: 0, // the per-attempt timeout runs on the Clock (see attempt)
+    });
+  }
+
+  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<ScheduleAccepted> {
+    return this.instanceCall('schedule', instanceId, ScheduleRequestSchema, body, ScheduleAcceptedSchema, options);
+  }
+
+  async reportUnschedulable(instanceId: string, body: UnschedulableRequest, options: CallOptions): Promise<void> {
+    await this.instanceCall('unschedulable', instanceId, UnschedulableRequestSchema, body, UnschedulableRecordedSchema, options);
+  }
+
+  async requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<ScaleUpAccepted> {
+    const site: CallSite = { route: 'scaleUp' };
+    const instanceIds = [...new Set(body.instanceIds)].sort(compareBytes);
+    const prepared = this.prepare(site, ScaleUpRequestSchema, { ...body, instanceIds }, options);
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    if (idempotencyKey === '' || /[\r\n]/.test(idempotencyKey)) throw new InvalidRequestError(site, ['idempotencyKey must be one non-empty line']);
+    return this.call({
+      ...prepared,
+      headers: { ...prepared.headers, 'Idempotency-Key': idempotencyKey },
+      path: ROUTE_TEMPLATES.scaleUp,
+      success: ScaleUpAcceptedSchema,
+      priority: 1,
+      template: body.template,
+    });
+  }
+
+  /** Schedule calls leave first (priority 0); reports wait behind them (contract §2). */
+  private async instanceCall<B, T>(
+    route: 'schedule' | 'unschedulable', instanceId: string, schema: z.ZodType<B>, body: B, success: z.ZodType<T>, options: CallOptions,
+  ): Promise<T> {
+    const site: CallSite = { route, instanceId };
+    return this.call({
+      ...this.prepare(site, schema, body, options),
+      path: `/api/internal/instances/${encodeURIComponent(instanceId)}/${route}`,
+      success,
+      priority: route === 'schedule' ? 0 : 1,
+    });
+  }
+
+  /** Applies a configuration change from now on (attempts already waiting see the new rate). */
+  setLimits(limits: LiveLimits): void {
+    if (limits.qps !== undefined || limits.burst !== undefined) {
+      const next = { qps: limits.qps ?? this.rateLimits.qps, burst: limits.burst ?? this.rateLimits.burst };
+      checkRateLimits(next);
+      this.limiter.setLimits(next);
+      this.rateLimits = next;
+    }
+    if (limits.timeoutMs !== undefined) this.timeoutMs = checkPositive('controlPlane.timeoutMs', limits.timeoutMs);
+    if (limits.maxDelayMs !== undefined) this.retry = { ...this.retry, maxDelayMs: checkPositive('requeue.maxDelayMs', limits.maxDelayMs) };
+  }
+
+  /** Releases waiting calls (they fail as aborted) and closes idle sockets; idempotent. */
+  close(): void {
+    this.limiter.close();
+    this.agent.destroy();
+  }
+
+  private prepare<B>(site: CallSite, schema: z.ZodType<B>, body: B, options: CallOptions): Omit<Call<unknown>, 'path' | 'success' | 'priority'> {
+    if (site.instanceId === '') throw new InvalidRequestError(site, ['instance id must not be empty']);
+    const fencingToken = formatFencingToken(site, options.fencingToken);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new InvalidRequestError(site, describeIssues(parsed.error));
+    return {
+      site,
+      body: JSON.stringify(parsed.data),
+      fencingToken,
+      signal: options.signal,
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'X-Scheduler-Id': this.schedulerId,
+        'X-Fencing-Token': fencingToken,
+        ...traceHeaders(),
+      },
+    };
+  }
+
+  private async call<T>(call: Call<T>): Promise<T> {
+    const { site, signal } = call;
+    let last: AttemptError | undefined;
+    let lastRetryAfterMs: number | undefined;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        const delayMs = retryDelayMs(attempt - 1, lastRetryAfterMs, this.retry, this.random);
+        this.logger.debug('control plane call retried', {
+          route: ROUTE_TEMPLATES[site.route], instanceId: site.instanceId, attempt, delayMs, cause: last?.code, status: statusOf(last),
+        });
+        if (delayMs > 0) await this.clock.sleep(delayMs, signal);
+      }
+      if (signal?.aborted === true || !(await this.limiter.acquire(call.priority, signal))) throw new CallAbortedError(site);
+      const result = await this.attempt(call);
+      if (result.kind === 'ok') return result.value;
+      if (result.kind === 'failed') {
+        if (result.error.code === 'Unauthorized') this.logger.error('control plane API refused the API key', { route: ROUTE_TEMPLATES[site.route] });
+        throw result.error;
+      }
+      last = result.error;
+      lastRetryAfterMs = result.retryAfterMs;
+      if (lastRetryAfterMs !== undefined) this.limiter.holdFor(Math.min(lastRetryAfterMs, this.retry.maxDelayMs));
+    }
+    if (last === undefined) throw new CallAbortedError(site); // unreachable: maxAttempts >= 1
+    throw new OutcomeUnknownError(site, this.maxAttempts, last, lastRetryAfterMs);
+  }
+
+  private async attempt<T>(call: Call<T>): Promise<AttemptResult<T>> {
+    const { site, signal } = call;
+    const startedMs = this.clock.monotonicNow();
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = this.clock.setTimer(this.timeoutMs, () => {
+      timedOut = true;
+      controller.abort();
+    });
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let statusCode: number | undefined;
+    let errorType: string | undefined;
+    try {
+      const key = this.apiKey.current();
+      const headers = key === undefined ? call.headers : { ...call.headers, 'X-API-Key': key };
+      const response = await this.http.post<unknown>(call.path, call.body, { headers, signal: controller.signal });
+      statusCode = response.status;
+      const retryAfter: unknown = response.headers['retry-after'];
+      const answer: Answer = {
+        status: response.status,
+        body: typeof response.data === 'string' ? response.data : '',
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+      };
+      return classifyAnswer(call.success, { site, fencingToken: call.fencingToken, template: call.template, nowMs: this.clock.now() }, answer);
+    } catch (err: unknown) {
+      if (signal?.aborted === true) {
+        errorType = 'Aborted';
+        return { kind: 'failed', error: new CallAbortedError(site) };
+      }
+      errorType = timedOut ? 'Timeout' : transportCode(err);
+      const error = new TransportError(site, errorType, !DEFINITE_TRANSPORT.test(errorType));
+      return error.isRetriable ? { kind: 'retry', error } : { kind: 'failed', error };
+    } finally {
+      timer.cancel();
+      signal?.removeEventListener('abort', onAbort);
+      this.metrics.recordRequest({
+        method: 'POST',
+        route: ROUTE_TEMPLATES[site.route],
+        statusCode,
+        errorType,
+        durationSeconds: (this.clock.monotonicNow() - startedMs) / 1000,
+      });
+    }
+  }
+}
+
+/** The code of a failure without an answer; only the code, so no header or URL reaches a message. */
+function transportCode(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && err.code !== '') return err.code;
+  return 'ConnectionError';
+}
+
+function statusOf(err: AttemptError | undefined): number | undefined {
+  return err === undefined || err.code === 'Transport' ? undefined : err.status;
+}

@@ -1,0 +1,91 @@
+// What a placement decides, as data: a chosen worker with its scores, no fit with the reason
+// histogram and the message of contract §3, or an error stamped with the failing plugin. The per-worker
+// lists (verdicts, scored) are built on request, so a decision over 10,000 workers stays cheap to
+// make and to keep; they are sorted by worker id (byte order), scored workers best first.
+import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
+
+export type ReasonCounts = Readonly<Partial<Record<FilterReason, number>>>;
+
+export interface WorkerScore {
+  readonly workerId: string;
+  /** Σ weight x score / Σ weight (weights taken at a resolution of 1e-6). */
+  readonly total: number;
+  /** Each plugin's score, an integer 0..100. */
+  readonly scores: Readonly<Partial<Record<ScorePluginName, number>>>;
+}
+
+export type WorkerVerdict =
+  | { readonly workerId: string; readonly plugin: FilterPluginName; readonly reason: FilterReason }
+  | (WorkerScore & { readonly plugin?: undefined; readonly reason?: undefined });
+
+interface DecisionBase {
+  readonly instanceId: string;
+  /** The placer's registry name. */
+  readonly placer: string;
+  /** Valid workers in the snapshot when the decision was made. */
+  readonly numWorkers: number;
+}
+
+export interface ScheduledDecision extends DecisionBase {
+  readonly result: 'scheduled';
+  readonly workerId: string;
+  readonly score: WorkerScore;
+  /** Workers the filters ran on: numWorkers unless percentageOfWorkersToScore < 100 stopped early. */
+  readonly numEvaluated: number;
+  readonly numFeasible: number;
+  /** Why the other evaluated workers did not fit (message order). */
+  readonly reasons: ReasonCounts;
+  /** Every scored (feasible) worker, best first (total descending, then worker id). */
+  scored(): readonly WorkerScore[];
+  /** Every evaluated worker's verdict, by worker id. */
+  verdicts(): readonly WorkerVerdict[];
+}
+
+export interface UnschedulableDecision extends DecisionBase {
+  readonly result: 'unschedulable';
+  /** "0/N workers fit: 7 InsufficientMemory, 5 LicenseMismatch", or "0/0 workers fit". */
+  readonly message: string;
+  /** Counts summing to numWorkers, keys in message order; {} with no workers. */
+  readonly reasons: ReasonCounts;
+  /** Every worker's verdict, by worker id. */
+  verdicts(): readonly WorkerVerdict[];
+}
+
+export interface ErrorDecision extends DecisionBase {
+  readonly result: 'error';
+  /** The plugin that failed, stamped by the runner. */
+  readonly plugin: PluginName;
+  /** The worker it failed on, when it failed on one. */
+  readonly workerId: string | undefined;
+  readonly cause: unknown;
+  readonly message: string;
+}
+
+export type Decision = ScheduledDecision | UnschedulableDecision | ErrorDecision;
+
+/** Byte order for ids (ASCII by the id pattern, so UTF-16 order is byte order); never localeCompare. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** [reason, count] pairs with count > 0, by count descending, then reason ascending. */
+export function sortedReasons<R extends string>(counts: Readonly<Partial<Record<R, number>>>): [R, number][] {
+  const entries = (Object.entries(counts) as [R, number | undefined][]).filter(
+    (e): e is [R, number] => e[1] !== undefined && e[1] > 0,
+  );
+  return entries.sort((x, y) => y[1] - x[1] || compareIds(x[0], y[0]));
+}
+
+/** The contract §3 message: "0/N workers fit: <count> <Reason>, ..." ("0/0 workers fit" with none). */
+export function noFitMessage<R extends string>(numWorkers: number, counts: Readonly<Partial<Record<R, number>>>): string {
+  const terms = sortedReasons(counts).map(([reason, count]) => `${count} ${reason}`);
+  const head = `0/${numWorkers} workers fit`;
+  return terms.length === 0 ? head : `${head}: ${terms.join(', ')}`;
+}
+
+/** The counts as an object whose keys follow the message order (stable JSON). */
+export function orderedReasons<R extends string>(counts: Readonly<Partial<Record<R, number>>>): Readonly<Partial<Record<R, number>>> {
+  const out: Partial<Record<R, number>> = {};
+  for (const [reason, count] of sortedReasons(counts)) out[reason] = count;
+  return out;
+}

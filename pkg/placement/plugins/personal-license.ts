@@ -1,0 +1,24 @@
+// Filter PersonalLicense (contract §1): a personal worker holds at most one instance, so one that
+// already holds one (observed or assumed) takes nothing more.
+import type { License } from '../../objects';
+import type { WorkerFilterPlugin } from '../framework';
+import { workerFilter } from '../framework';
+import type { FilterPluginName, FilterReason } from '../names';
+
+export const PERSONAL_LICENSE = 'PersonalLicense' satisfies FilterPluginName;
+export const PERSONAL_LICENSE_REASONS = ['PersonalLicenseInUse'] as const satisfies readonly FilterReason[];
+
+/** True when the worker is personal and already holds an instance. */
+export function personalLicenseInUse(license: License, holders: number): boolean {
+  return license === 'personal' && holders >= 1;
+}
+
+/** Filter PersonalLicense. */
+export function personalLicenseFilter(): WorkerFilterPlugin {
+  return workerFilter(
+    PERSONAL_LICENSE,
+    'PersonalLicenseInUse',
+    (_request, w) => !personalLicenseInUse(w.worker.license, w.holders),
+    (_request, shape) => shape.license === 'personal',
+  );
+}

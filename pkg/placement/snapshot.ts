@@ -1,0 +1,258 @@
+// The placer's view of the fleet, updated incrementally and never copied per decision: workers by
+// id with capacity, and per worker the allocation (sum of held requirements, integer thousandths)
+// and the number of holders.
+//
+// Holders come in two layers keyed by instance id, and the effective holder of an instance is its
+// observed one if any, else its assumed one:
+// - observed (setHolder/removeHolder): what the informer sees in etcd (holdsCapacity of contract §1);
+// - assumed (assume/forget): placements the reconciler has decided but the cache has not shown yet.
+// So a real holder seen in the watch replaces an assumption for the same instance without double
+// counting, and a watch event showing the instance still PENDING cannot erase an assumption; the
+// reconciler forgets an assumption on a definite refusal or once the observed holder has arrived.
+// A holder may name a worker not (yet) in the snapshot: it is kept and counted when the worker appears.
+import type { License, Resources, Version, Worker, WorkerStatus } from '../objects';
+
+/**
+ * What the shape filters read; one object per distinct (status, license, cmlVersion,
+ * nodeDefinitions). A fleet has few shapes, so per-shape work is cheap next to per-worker work.
+ */
+export interface WorkerShape {
+  /** Dense slot number among the live shapes (reused after a shape goes away). */
+  readonly index: number;
+  readonly key: string;
+  readonly status: WorkerStatus;
+  readonly license: License;
+  readonly cmlVersion: Version | undefined;
+  readonly nodeDefinitions: ReadonlySet<string>;
+}
+
+/** One worker as the placer sees it. Live: it changes as the snapshot is updated. */
+export interface WorkerInfo {
+  readonly worker: Worker;
+  readonly shape: WorkerShape;
+  /** Sum of the requirements of the instances holding capacity on this worker. */
+  readonly allocated: Resources;
+  /** Number of instances holding capacity on this worker. */
+  readonly holders: number;
+}
+
+export interface Holding {
+  readonly workerId: string;
+  readonly resources: Resources;
+}
+
+interface MutableResources {
+  cpuMilli: number;
+  memoryMilli: number;
+  storageMilli: number;
+  nodesMilli: number;
+  portsMilli: number;
+}
+
+class WorkerEntry implements WorkerInfo {
+  readonly allocated: MutableResources = { cpuMilli: 0, memoryMilli: 0, storageMilli: 0, nodesMilli: 0, portsMilli: 0 };
+  holders = 0;
+
+  constructor(
+    public worker: Worker,
+    public shape: WorkerShape,
+    /** Index in Snapshot.dense. */
+    public position: number,
+  ) {}
+
+  add(r: Resources, sign: 1 | -1): void {
+    const a = this.allocated;
+    a.cpuMilli += sign * r.cpuMilli;
+    a.memoryMilli += sign * r.memoryMilli;
+    a.storageMilli += sign * r.storageMilli;
+    a.nodesMilli += sign * r.nodesMilli;
+    a.portsMilli += sign * r.portsMilli;
+    this.holders += sign;
+  }
+}
+
+interface ShapeSlot {
+  readonly shape: WorkerShape;
+  refs: number;
+}
+
+export class Snapshot {
+  private readonly entries = new Map<string, WorkerEntry>();
+  private readonly dense: WorkerEntry[] = [];
+  private ids: readonly string[] | undefined;
+  private readonly observed = new Map<string, Holding>();
+  private readonly assumed = new Map<string, Holding>();
+  /** Effective holdings by worker id (also for workers not in the snapshot): instance id -> resources. */
+  private readonly byWorker = new Map<string, Map<string, Resources>>();
+  private readonly shapesByKey = new Map<string, ShapeSlot>();
+  private readonly slots: (WorkerShape | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+
+  /** Number of (valid) workers: the N of "0/N workers fit". */
+  get size(): number {
+    return this.dense.length;
+  }
+
+  /** Adds or replaces a worker; its allocation is kept (or, when new, summed from known holders). */
+  upsertWorker(worker: Worker): void {
+    const key = shapeKey(worker);
+    const existing = this.entries.get(worker.id);
+    if (existing !== undefined) {
+      if (existing.shape.key !== key) {
+        this.releaseShape(existing.shape);
+        existing.shape = this.acquireShape(key, worker);
+      }
+      existing.worker = worker;
+      return;
+    }
+    const entry = new WorkerEntry(worker, this.acquireShape(key, worker), this.dense.length);
+    for (const resources of this.byWorker.get(worker.id)?.values() ?? []) entry.add(resources, 1);
+    this.entries.set(worker.id, entry);
+    this.dense.push(entry);
+    this.ids = undefined;
+  }
+
+  /** Removes a worker (deleted or turned malformed); holders naming it are kept for its return. */
+  removeWorker(workerId: string): void {
+    const entry = this.entries.get(workerId);
+    if (entry === undefined) return;
+    const last = this.dense.pop();
+    if (last !== undefined && last !== entry) {
+      this.dense[entry.position] = last;
+      last.position = entry.position;
+    }
+    this.entries.delete(workerId);
+    this.releaseShape(entry.shape);
+    this.ids = undefined;
+  }
+
+  /** Observed layer: instanceId holds resources on workerId (idempotent; a move adjusts both sides). */
+  setHolder(instanceId: string, workerId: string, resources: Resources): void {
+    this.change(instanceId, () => this.observed.set(instanceId, { workerId, resources }));
+  }
+
+  /** Observed layer: instanceId holds nothing (deleted, or no longer holdsCapacity). Idempotent. */
+  removeHolder(instanceId: string): void {
+    this.change(instanceId, () => this.observed.delete(instanceId));
+  }
+
+  /** Assumed layer: the reconciler placed instanceId on workerId; shadowed by any observed holder. */
+  assume(instanceId: string, workerId: string, resources: Resources): void {
+    this.change(instanceId, () => this.assumed.set(instanceId, { workerId, resources }));
+  }
+
+  /** Assumed layer: drops the assumption for instanceId. Idempotent. */
+  forget(instanceId: string): void {
+    this.change(instanceId, () => this.assumed.delete(instanceId));
+  }
+
+  /** The effective holding of an instance and the layer it comes from, if any. */
+  holderOf(instanceId: string): (Holding & { readonly source: 'observed' | 'assumed' }) | undefined {
+    const observed = this.observed.get(instanceId);
+    if (observed !== undefined) return { ...observed, source: 'observed' };
+    const assumed = this.assumed.get(instanceId);
+    return assumed === undefined ? undefined : { ...assumed, source: 'assumed' };
+  }
+
+  /** Number of assumptions (shadowed ones included). */
+  get assumedCount(): number {
+    return this.assumed.size;
+  }
+
+  getWorker(workerId: string): WorkerInfo | undefined {
+    return this.entries.get(workerId);
+  }
+
+  /** Every worker, in an internal order that changes as workers come and go. Do not keep across updates. */
+  workers(): readonly WorkerInfo[] {
+    return this.dense;
+  }
+
+  /** The ids in the order of workers(); the same frozen array until a worker is added or removed. */
+  workerIds(): readonly string[] {
+    this.ids ??= Object.freeze(this.dense.map((e) => e.worker.id));
+    return this.ids;
+  }
+
+  /** The live shapes by slot (a slot may be empty); slot = WorkerShape.index. */
+  shapeSlots(): readonly (WorkerShape | undefined)[] {
+    return this.slots;
+  }
+
+  private change(instanceId: string, mutate: () => void): void {
+    const before = this.effective(instanceId);
+    mutate();
+    const after = this.effective(instanceId);
+    if (before === after || (before !== undefined && after !== undefined && sameHolding(before, after))) return;
+    if (before !== undefined) this.detach(instanceId, before);
+    if (after !== undefined) this.attach(instanceId, after);
+  }
+
+  private effective(instanceId: string): Holding | undefined {
+    return this.observed.get(instanceId) ?? this.assumed.get(instanceId);
+  }
+
+  private attach(instanceId: string, h: Holding): void {
+    let held = this.byWorker.get(h.workerId);
+    if (held === undefined) {
+      held = new Map();
+      this.byWorker.set(h.workerId, held);
+    }
+    held.set(instanceId, h.resources);
+    this.entries.get(h.workerId)?.add(h.resources, 1);
+  }
+
+  private detach(instanceId: string, h: Holding): void {
+    const held = this.byWorker.get(h.workerId);
+    held?.delete(instanceId);
+    if (held?.size === 0) this.byWorker.delete(h.workerId);
+    this.entries.get(h.workerId)?.add(h.resources, -1);
+  }
+
+  private acquireShape(key: string, worker: Worker): WorkerShape {
+    const slot = this.shapesByKey.get(key);
+    if (slot !== undefined) {
+      slot.refs++;
+      return slot.shape;
+    }
+    const index = this.freeSlots.pop() ?? this.slots.length;
+    const shape: WorkerShape = Object.freeze({
+      index,
+      key,
+      status: worker.status,
+      license: worker.license,
+      cmlVersion: worker.cmlVersion,
+      nodeDefinitions: new Set(worker.nodeDefinitions),
+    });
+    this.slots[index] = shape;
+    this.shapesByKey.set(key, { shape, refs: 1 });
+    return shape;
+  }
+
+  private releaseShape(shape: WorkerShape): void {
+    const slot = this.shapesByKey.get(shape.key);
+    if (slot === undefined || --slot.refs > 0) return;
+    this.shapesByKey.delete(shape.key);
+    this.slots[shape.index] = undefined;
+    this.freeSlots.push(shape.index);
+  }
+}
+
+function shapeKey(w: Worker): string {
+  const defs = [...new Set(w.nodeDefinitions)].sort().join('\u0000');
+  return `${w.status}\u0001${w.license}\u0001${w.cmlVersion?.raw ?? ''}\u0001${defs}`;
+}
+
+function sameHolding(a: Holding, b: Holding): boolean {
+  return a.workerId === b.workerId && sameResources(a.resources, b.resources);
+}
+
+function sameResources(a: Resources, b: Resources): boolean {
+  return (
+    a.cpuMilli === b.cpuMilli &&
+    a.memoryMilli === b.memoryMilli &&
+    a.storageMilli === b.storageMilli &&
+    a.nodesMilli === b.nodesMilli &&
+    a.portsMilli === b.portsMilli
+  );
+}

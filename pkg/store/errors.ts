@@ -1,0 +1,76 @@
+// Failures of the Store seam that callers act on, classified once at the edge (EtcdStore,
+// InMemoryStore). Callers branch on `code` through the guards below, never on instanceof alone
+// (it fails across realms and duplicate module copies) and never on message text.
+import type { LeaseId } from './store';
+
+export type StoreErrorCode = 'CompactedRevision' | 'LeaseNotFound' | 'StoreUnavailable';
+
+/** The revision asked for (a list or a watch start) is older than the store's compaction point. */
+export class CompactedRevisionError extends Error {
+  readonly code = 'CompactedRevision' as const;
+  override readonly name = 'CompactedRevisionError';
+
+  constructor(
+    /** The revision that was asked for. */
+    readonly requestedRevision: number,
+    /** The oldest revision still kept, when the store says (etcd's watch cancel does not reach us). */
+    readonly compactRevision: number | undefined,
+    options?: { readonly cause?: unknown },
+  ) {
+    const kept = compactRevision === undefined ? '' : ` (history kept from revision ${compactRevision})`;
+    super(`revision ${requestedRevision} has been compacted${kept}`, options);
+  }
+}
+
+/** The lease has expired or was revoked (or never existed). */
+export class LeaseNotFoundError extends Error {
+  readonly code = 'LeaseNotFound' as const;
+  override readonly name = 'LeaseNotFoundError';
+
+  constructor(
+    readonly leaseId: LeaseId,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(`lease ${leaseId} not found: expired or revoked`, options);
+  }
+}
+
+/** The store could not be reached or did not answer in time; the outcome of a write is unknown. Retriable. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'StoreUnavailable' as const;
+  override readonly name = 'StoreUnavailableError';
+
+  constructor(
+    /** What was attempted, e.g. 'txn', 'list', 'watch'. */
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`store unavailable during ${operation}: ${describeCause(cause)}`, { cause });
+  }
+}
+
+export type StoreError = CompactedRevisionError | LeaseNotFoundError | StoreUnavailableError;
+
+function hasCode(err: unknown, code: StoreErrorCode): boolean {
+  return typeof err === 'object' && err !== null && (err as { readonly code?: unknown }).code === code;
+}
+
+/** True when trying again later may succeed (the store was unreachable or slow). */
+export function isRetriable(err: unknown): err is StoreUnavailableError {
+  return hasCode(err, 'StoreUnavailable');
+}
+
+/** True when the revision asked for is gone: re-list and watch anew. */
+export function isCompacted(err: unknown): err is CompactedRevisionError {
+  return hasCode(err, 'CompactedRevision');
+}
+
+/** True when the lease has expired or been revoked: the term it backed is over. */
+export function isLeaseNotFound(err: unknown): err is LeaseNotFoundError {
+  return hasCode(err, 'LeaseNotFound');
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}

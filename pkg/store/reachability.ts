@@ -1,0 +1,107 @@
+// Is etcd reachable? A cheap call on a timer, with capped exponential backoff while it fails, so a
+// replica whose etcd is down stays up, reports not ready, and reconnects by itself. Readiness reads
+// the last outcome synchronously.
+import type { Clock, Timer } from '../clock';
+import type { Logger } from '../observability';
+import { NOOP_LOGGER } from '../observability';
+
+export interface ReachabilityOptions {
+  /** The call that proves etcd answers (Store.currentRevision). */
+  readonly ping: () => Promise<unknown>;
+  readonly clock: Clock;
+  /** Between successful pings, ms. Default 5,000. */
+  readonly intervalMs?: number;
+  /** A ping slower than this counts as failed, ms. Default 2,000. */
+  readonly timeoutMs?: number;
+  /** First retry delay after a failure, ms; doubles up to maxBackoffMs. Default 250. */
+  readonly initialBackoffMs?: number;
+  /** Default 10,000. */
+  readonly maxBackoffMs?: number;
+  readonly logger?: Logger;
+  /** Told of every change between reachable and unreachable. */
+  readonly onChange?: (reachable: boolean) => void;
+}
+
+export class EtcdReachability {
+  private reachable = false;
+  private lastError: string | undefined = 'not checked yet';
+  private failures = 0;
+  private timer: Timer | undefined;
+  private stopped = false;
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: ReachabilityOptions) {
+    this.intervalMs = options.intervalMs ?? 5_000;
+    this.timeoutMs = options.timeoutMs ?? 2_000;
+    this.initialBackoffMs = options.initialBackoffMs ?? 250;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.logger = options.logger ?? NOOP_LOGGER;
+    if (this.initialBackoffMs > this.maxBackoffMs) {
+      throw new RangeError(`initialBackoffMs (${this.initialBackoffMs}) must not exceed maxBackoffMs (${this.maxBackoffMs})`);
+    }
+  }
+
+  /** Pings now and keeps pinging until stop(). */
+  start(): void {
+    void this.probe();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  isReachable(): boolean {
+    return this.reachable;
+  }
+
+  /** The last failure, for the readiness body; undefined while reachable. */
+  detail(): string | undefined {
+    return this.reachable ? undefined : this.lastError;
+  }
+
+  /** One ping now; resolves with the outcome. Never rejects. */
+  async probe(): Promise<boolean> {
+    this.timer?.cancel();
+    let ok: boolean;
+    try {
+      await withTimeout(this.options.ping(), this.timeoutMs, this.options.clock);
+      ok = true;
+      this.lastError = undefined;
+    } catch (err: unknown) {
+      ok = false;
+      this.lastError = err instanceof Error ? err.message : String(err);
+    }
+    this.record(ok);
+    if (!this.stopped) this.timer = this.options.clock.setTimer(this.nextDelayMs(), () => void this.probe());
+    return ok;
+  }
+
+  private record(ok: boolean): void {
+    this.failures = ok ? 0 : this.failures + 1;
+    if (ok === this.reachable) return;
+    this.reachable = ok;
+    if (ok) this.logger.info('etcd reachable');
+    else this.logger.warn('etcd unreachable', { err: this.lastError });
+    this.options.onChange?.(ok);
+  }
+
+  private nextDelayMs(): number {
+    if (this.failures === 0) return this.intervalMs;
+    return Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** Math.min(this.failures - 1, 30));
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, clock: Clock): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimer(timeoutMs, () => reject(new Error(`no answer within ${timeoutMs} ms`)));
+    promise.then(
+      (value) => { timer.cancel(); resolve(value); },
+      (err: unknown) => { timer.cancel(); reject(err instanceof Error ? err : new Error(String(err))); },
+    );
+  });
+}
