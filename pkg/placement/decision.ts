@@ -3,6 +3,7 @@
 // lists (verdicts, scored) are built on request, so a decision over 10,000 workers stays cheap to
 // make and to keep; they are sorted by worker id (byte order), scored workers best first.
 import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
+import { FILTER_REASONS } from './names';
 
 export type ReasonCounts = Readonly<Partial<Record<FilterReason, number>>>;
 
@@ -88,4 +89,58 @@ export function orderedReasons<R extends string>(counts: Readonly<Partial<Record
   const out: Partial<Record<R, number>> = {};
   for (const [reason, count] of sortedReasons(counts)) out[reason] = count;
   return out;
+}
+
+/** Per-worker outcome codes a decision keeps: 0 not evaluated, 1 feasible, 2 + reason index rejected. */
+export const NOT_EVALUATED = 0;
+export const FEASIBLE = 1;
+export const REJECTED = 2;
+
+/** What a decision keeps for its lazy lists, and nothing live: a kept decision pins no worker. */
+export interface DecisionRecord {
+  /** Worker ids by snapshot position, as of the decision. */
+  readonly ids: readonly string[];
+  /** Outcome code by snapshot position. */
+  readonly outcome: Uint8Array;
+  /** Snapshot positions of the feasible workers, in scoring order. */
+  readonly positions: Int32Array;
+}
+
+/** Every evaluated worker's verdict, by worker id; feasible ones with their scores when scoreOf is given. */
+export function listVerdicts(
+  record: DecisionRecord,
+  pluginOf: (reasonIndex: number) => FilterPluginName,
+  scoreOf: ((j: number) => WorkerScore) | undefined,
+): readonly WorkerVerdict[] {
+  const rankAt = new Map<number, number>(Array.from(record.positions, (pos, j) => [pos, j]));
+  const out: WorkerVerdict[] = [];
+  record.outcome.forEach((code, i) => {
+    if (code === NOT_EVALUATED) return;
+    if (code === FEASIBLE) {
+      const j = rankAt.get(i);
+      if (scoreOf !== undefined && j !== undefined) out.push(scoreOf(j));
+      return;
+    }
+    const reason = FILTER_REASONS[code - REJECTED]!;
+    out.push({ workerId: record.ids[i]!, plugin: pluginOf(code - REJECTED), reason });
+  });
+  return out.sort((a, b) => compareIds(a.workerId, b.workerId));
+}
+
+/** Every scored worker, best first: total descending, then worker id. */
+export function rankScores(record: DecisionRecord, scoreOf: (j: number) => WorkerScore): readonly WorkerScore[] {
+  return Array.from(record.positions, (_, j) => scoreOf(j)).sort((a, b) => b.total - a.total || compareIds(a.workerId, b.workerId));
+}
+
+/** make() once, on the first call. */
+export function memo<T>(make: () => T): () => T {
+  let value: T | undefined;
+  let made = false;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value as T;
+  };
 }

@@ -229,6 +229,23 @@ describe('FrameworkPlacer: errors are never reasons', () => {
     expect(calls).toBe(before + 1);
   });
 
+  it('skips a worker filter for shapes it does not apply to, and counts its rejections elsewhere', () => {
+    const seen: string[] = [];
+    const onlyEvaluation: FilterPlugin = {
+      scope: 'worker',
+      name: 'ApiRejection',
+      reasons: ['RejectedByApi'],
+      appliesTo: (_request, shape) => shape.license === 'evaluation',
+      filter: (_request, worker) => {
+        seen.push(worker.worker.id);
+        return unschedulable('RejectedByApi');
+      },
+    };
+    const d = scheduled(withFilter(onlyEvaluation).place(small, fleet(aWorker('w-e').build(), aWorker('w-v').withLicense('evaluation').build())));
+    expect(d.workerId).toBe('w-e');
+    expect([seen, d.reasons]).toEqual([['w-v'], { RejectedByApi: 1 }]);
+  });
+
   it('refuses a placer whose filters share a reason or repeat a plugin', () => {
     const filters = contractFilters();
     expect(() => new FrameworkPlacer({ name: 'x', filters: [...filters, filters[0]!], scorers: [{ plugin: new BinPackingScorer(), weight: 1 }] }))

@@ -6,8 +6,8 @@
 // or an out-of-range score makes the decision an error stamped with the plugin and worker, never a
 // reason. With percentageOfWorkersToScore = 100 (the default) the decision is exact and repeatable.
 import type { LabletInstance } from '../objects';
-import type { Decision, ErrorDecision, ReasonCounts, WorkerScore, WorkerVerdict } from './decision';
-import { compareIds, noFitMessage, orderedReasons } from './decision';
+import type { Decision, DecisionRecord, ErrorDecision, ReasonCounts, WorkerScore } from './decision';
+import { FEASIBLE, listVerdicts, memo, noFitMessage, orderedReasons, rankScores, REJECTED } from './decision';
 import type {
   FilterPlugin,
   FilterVerdict,
@@ -19,7 +19,7 @@ import type {
 import { SUCCESS } from './framework';
 import type { ShapeOutcome } from './shape-cache';
 import { ShapeOutcomeCache } from './shape-cache';
-import type { FilterReason, PluginName, ScorePluginName } from './names';
+import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
 import { FILTER_REASONS } from './names';
 import type { PlaceOptions, Placer } from './placer';
 import type { Snapshot, WorkerInfo } from './snapshot';
@@ -47,10 +47,6 @@ const MIN_FEASIBLE_TO_FIND = 100;
 const WEIGHT_SCALE = 1_000_000;
 const MAX_WEIGHT = 1_000_000;
 
-/** Per-worker outcome codes in a decision: 0 not evaluated, 1 feasible, 2 + reason index rejected. */
-const NOT_EVALUATED = 0;
-const FEASIBLE = 1;
-const REJECTED = 2;
 const REASON_CODE: Readonly<Record<string, number>> = Object.fromEntries(FILTER_REASONS.map((r, i) => [r, i]));
 const EMPTY_SET: ReadonlySet<string> = new Set();
 
@@ -115,6 +111,8 @@ export class FrameworkPlacer implements Placer {
   /** The worker-scope filters, and their positions in filters. */
   private readonly workerFilters: readonly WorkerFilterPlugin[];
   private readonly workerFilterPositions: readonly number[];
+  /** Reason index -> name of the filter that owns it (for verdict lists). */
+  private readonly pluginOfReason = (code: number): FilterPluginName => this.filters[this.ownerOf[code]!]!.name;
   private nextStartIndex = 0;
   private scratch = new Int32Array(0);
 
@@ -150,13 +148,15 @@ export class FrameworkPlacer implements Placer {
     const filtered = this.filterWorkers(request, snapshot);
     if (filtered.failed) return errorDecision(base, filtered);
     const reasons = reasonCounts(filtered.counts);
-    const verdicts = memo(() => this.verdicts(filtered, undefined));
+    // What the lazy lists need, and nothing live: a kept decision must not pin workers in memory.
+    const record: DecisionRecord = { ids: filtered.ids, outcome: filtered.outcome, positions: filtered.feasiblePositions };
     if (filtered.feasible.length === 0) {
+      const verdicts = memo(() => listVerdicts(record, this.pluginOfReason, undefined));
       return { ...base, result: 'unschedulable', message: noFitMessage(base.numWorkers, reasons), reasons, verdicts };
     }
     const scored = this.scoreWorkers(request, filtered.feasible);
     if (scored.failed) return errorDecision(base, scored);
-    const scoreOf = (j: number): WorkerScore => this.workerScore(filtered, scored, j);
+    const scoreOf = (j: number): WorkerScore => this.workerScore(record, scored.scores, j);
     const best = scoreOf(scored.best);
     return {
       ...base,
@@ -166,8 +166,8 @@ export class FrameworkPlacer implements Placer {
       numEvaluated: filtered.evaluated,
       numFeasible: filtered.feasible.length,
       reasons,
-      scored: memo(() => filtered.feasible.map((_, j) => scoreOf(j)).sort(byRank)),
-      verdicts: memo(() => this.verdicts(filtered, scoreOf)),
+      scored: memo(() => rankScores(record, scoreOf)),
+      verdicts: memo(() => listVerdicts(record, this.pluginOfReason, scoreOf)),
     };
   }
 
@@ -341,35 +341,19 @@ export class FrameworkPlacer implements Placer {
     return Math.max(MIN_FEASIBLE_TO_FIND, Math.floor((n * this.percentage) / 100));
   }
 
-  private workerScore(filtered: Filtered, scored: Scored, j: number): WorkerScore {
+  private workerScore(record: DecisionRecord, table: Uint8Array, j: number): WorkerScore {
     const ns = this.scorers.length;
-    const m = filtered.feasible.length;
+    const m = record.positions.length;
     const scores: Partial<Record<ScorePluginName, number>> = {};
     let sum = 0;
     for (let s = 0; s < ns; s++) {
-      const score = scored.scores[s * m + j]!;
+      const score = table[s * m + j]!;
       scores[this.scorerNames[s]!] = score;
       sum += this.weights[s]! * score;
     }
-    return { workerId: filtered.ids[filtered.feasiblePositions[j]!]!, total: sum / this.weightSum, scores };
+    return { workerId: record.ids[record.positions[j]!]!, total: sum / this.weightSum, scores };
   }
 
-  private verdicts(filtered: Filtered, scoreOf: ((j: number) => WorkerScore) | undefined): readonly WorkerVerdict[] {
-    const rankAt = new Map<number, number>(Array.from(filtered.feasiblePositions, (pos, j) => [pos, j]));
-    const out: WorkerVerdict[] = [];
-    filtered.outcome.forEach((code, i) => {
-      const workerId = filtered.ids[i]!;
-      if (code === NOT_EVALUATED) return;
-      if (code === FEASIBLE) {
-        const j = rankAt.get(i);
-        if (scoreOf !== undefined && j !== undefined) out.push(scoreOf(j));
-        return;
-      }
-      const reason = FILTER_REASONS[code - REJECTED]!;
-      out.push({ workerId, plugin: this.filters[this.ownerOf[code - REJECTED]!]!.name, reason });
-    });
-    return out.sort((a, b) => compareIds(a.workerId, b.workerId));
-  }
 }
 
 function toMillionths(plugin: ScorePluginName, weight: number): number {
@@ -410,19 +394,5 @@ function errorDecision(base: { instanceId: string; placer: string; numWorkers: n
   return { ...base, result: 'error', plugin: f.plugin, workerId: f.workerId, cause: f.cause, message: `plugin ${f.plugin} failed${where}: ${what}` };
 }
 
-function byRank(a: WorkerScore, b: WorkerScore): number {
-  return b.total - a.total || compareIds(a.workerId, b.workerId);
-}
 
-function memo<T>(make: () => T): () => T {
-  let value: T | undefined;
-  let made = false;
-  return () => {
-    if (!made) {
-      value = make();
-      made = true;
-    }
-    return value as T;
-  };
-}
 
