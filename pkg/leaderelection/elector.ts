@@ -7,6 +7,7 @@
 // - Stepping down aborts the term's signal, stops renewing and revokes the lease; a term is never
 //   resumed: leading again means a new campaign, a new lease and a higher token.
 // - Standbys campaign the moment the cache sees the key go, and on a timer otherwise.
+import { setMaxListeners } from 'node:events';
 import type { Clock, Timer } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
@@ -158,6 +159,8 @@ export class LeaderElector {
 
   private lead(fields: Omit<Term, 'signal'>, grantedAtMs: number): void {
     const abort = new AbortController();
+    // Every write in flight (reconcile.workers of them) listens on the term's signal.
+    setMaxListeners(0, abort.signal);
     const active: ActiveTerm = { term: { ...fields, signal: abort.signal }, abort, lastRenewSentAtMs: grantedAtMs, renewTimer: undefined, deadlineTimer: undefined, renewing: false };
     this.active = active;
     this.logger.info('became leader', { fencingToken: fields.token, leaseTtlSeconds: fields.ttlSeconds });

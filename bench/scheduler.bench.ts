@@ -1,0 +1,157 @@
+// Figures for the scheduler's main job (issues 8 and 12) on a real etcd (--unsafe-no-fsync): a
+// backlog of PENDING instances drained through the development Control Plane API, beside that API's
+// own rate for the same number of schedule calls in flight through the same HTTP client and agent,
+// measured in the same run on identical data. Also p50/p99 from instance creation to acceptance, and
+// CPU seconds per placement for each process (the API runs as its own process).
+// Run: npx tsc -p tsconfig.build.json && node dist/bench/scheduler.bench.js [--instances 10000] [--workers 1000] [--in-flight 64]
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SchedulerService } from '../controllers/scheduler';
+import type { SchedulerMetrics } from '../controllers/scheduler';
+import { SystemClock } from '../pkg/clock';
+import { ConfigHolder, parseConfig } from '../pkg/config';
+import { HttpControlPlaneClient } from '../pkg/controlplane';
+import { leaderKey } from '../pkg/objects';
+import { NOOP_LOGGER } from '../pkg/observability';
+import { EtcdStore } from '../pkg/store';
+import { freePort } from '../e2e/support/scheduler-process';
+import { instance, worker } from '../e2e/support/fleets';
+import { startEtcd, uniquePrefix } from '../e2e/harness';
+import { fmt, loadKeys, summarize } from './support';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const INSTANCES = arg('instances', 10_000);
+const WORKERS = arg('workers', 1_000);
+const IN_FLIGHT = arg('in-flight', 64);
+const CLK_TCK = 100;
+// --pin: this process (client or scheduler) on CPU 0, etcd and the API on CPU 1, so the write path
+// gets the same CPU in both runs and the scheduler's own work cannot slow the API down.
+const PIN = process.argv.includes('--pin');
+
+function pin(pid: number | undefined, cpu: number): void {
+  if (PIN && pid !== undefined) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+interface Api { readonly url: string; readonly proc: ChildProcess; cpuSeconds(): number; stop(): Promise<void> }
+
+async function startApi(endpoints: readonly string[], prefix: string): Promise<Api> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [join(__dirname, '..', 'dev', 'controlplane-api', 'main.js')], {
+    env: { ...process.env, ETCD_ENDPOINTS: endpoints.join(','), ETCD_PREFIX: prefix, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => proc.stdout?.once('data', () => resolve()));
+  pin(proc.pid, 1);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    proc,
+    cpuSeconds: () => {
+      const fields = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    },
+    stop: () => new Promise<void>((resolve) => { proc.once('exit', () => resolve()); proc.kill('SIGTERM'); }),
+  };
+}
+
+async function loadFleet(store: EtcdStore, prefix: string): Promise<void> {
+  const entries: Array<[string, string]> = [];
+  for (let w = 0; w < WORKERS; w++) entries.push([`${prefix}/workers/w-${w}`, JSON.stringify(worker(`w-${w}`))]);
+  const createdAt = new Date().toISOString();
+  for (let i = 0; i < INSTANCES; i++) entries.push([`${prefix}/instances/li-${i}`, JSON.stringify(instance(`li-${i}`, { createdAt }))]);
+  await loadKeys(store, entries);
+}
+
+function client(url: string, inFlight: number): HttpControlPlaneClient {
+  return new HttpControlPlaneClient({ baseUrl: url, schedulerId: 'bench', qps: 1_000_000, burst: 1_000_000, maxSockets: inFlight });
+}
+
+/** The API alone: K loops send pre-decided schedule calls (instance i on worker i mod W). */
+async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; apiCpu: number; clientCpu: number }> {
+  const prefix = uniquePrefix('api-alone');
+  await loadFleet(store, prefix);
+  const lease = await store.grantLease(600);
+  const { revision: token } = await store.txn([], [{ type: 'put', key: leaderKey(prefix), value: 'bench', leaseId: lease }]);
+  const revisions = new Map((await store.list(`${prefix}/instances/`)).kvs.map((kv) => [kv.key.split('/').pop() ?? '', kv.modRevision]));
+  const api = await startApi(endpoints, prefix);
+  const c = client(api.url, IN_FLIGHT);
+  const cpu0 = api.cpuSeconds();
+  const clientCpu0 = process.cpuUsage();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < INSTANCES) {
+      const i = next++;
+      await c.schedule(`li-${i}`, { workerId: `w-${i % WORKERS}`, instanceRevision: revisions.get(`li-${i}`) ?? 0 }, { fencingToken: token });
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  const apiCpu = api.cpuSeconds() - cpu0;
+  const clientCpu = process.cpuUsage(clientCpu0);
+  c.close();
+  await api.stop();
+  await store.revokeLease(lease);
+  return { rate: INSTANCES / seconds, apiCpu, clientCpu: (clientCpu.user + clientCpu.system) / 1e6 };
+}
+
+/** The scheduler: one replica in this process drains the same backlog through a fresh API process. */
+async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; schedulerCpu: number; apiCpu: number; syncS: number }> {
+  const prefix = uniquePrefix('scheduler');
+  await loadFleet(store, prefix);
+  const api = await startApi(endpoints, prefix);
+  const latencies: number[] = [];
+  let done: () => void = () => undefined;
+  const allAccepted = new Promise<void>((resolve) => { done = resolve; });
+  const metrics: SchedulerMetrics = {
+    attempt: () => undefined,
+    unschedulableReasons: () => undefined,
+    accepted: (ms) => { latencies.push(ms); if (latencies.length === INSTANCES) done(); },
+  };
+  const clock = new SystemClock();
+  const schedulerStore = await EtcdStore.connect({ endpoints });
+  const c = client(api.url, IN_FLIGHT);
+  const config = new ConfigHolder(parseConfig(`reconcile: {workers: ${IN_FLIGHT}}\ncontrolPlane: {qps: 1000000, burst: 1000000}`));
+  const service = new SchedulerService({ store: schedulerStore, client: c, prefix, schedulerId: 'bench', config, clock, logger: NOOP_LOGGER, metrics: { metrics } });
+  const cpu0 = process.cpuUsage();
+  const apiCpu0 = api.cpuSeconds();
+  const started = performance.now();
+  service.start();
+  while (!service.controller.isPlacing()) await clock.sleep(5);
+  const placingAt = performance.now();
+  await allAccepted;
+  const seconds = (performance.now() - placingAt) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const apiCpu = api.cpuSeconds() - apiCpu0;
+  await service.stop(2_000);
+  c.close();
+  await schedulerStore.close();
+  await api.stop();
+  return { rate: INSTANCES / seconds, e2e: summarize(latencies), schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const etcd = await startEtcd({ unsafeNoFsync: true });
+  if (PIN) {
+    pin(Number(execFileSync('pgrep', ['-n', '-f', `listen-client-urls ${etcd.endpoints[0] ?? ''}`]).toString().trim()), 1);
+    pin(process.pid, 0);
+  }
+  const store = await EtcdStore.connect({ endpoints: etcd.endpoints });
+  try {
+    console.log(`scheduler benchmark: ${INSTANCES} PENDING instances over ${WORKERS} workers, ${IN_FLIGHT} schedule calls in flight, etcd 3.4 --unsafe-no-fsync on loopback, node ${process.version}${PIN ? ', pinned: scheduler/client on CPU 0, etcd + API on CPU 1' : ', unpinned (all on 2 shared cores)'}`);
+    // --no-baseline: the scheduler alone (for profiling it); the ratio is then against 1.
+    const alone = process.argv.includes('--no-baseline') ? { rate: Number.NaN, apiCpu: Number.NaN, clientCpu: Number.NaN } : await apiAlone(store, etcd.endpoints);
+    console.log(`development API alone: ${fmt(alone.rate, 0)} schedules/s; CPU per schedule: API ${fmt((alone.apiCpu / INSTANCES) * 1000, 3)} ms, client ${fmt((alone.clientCpu / INSTANCES) * 1000, 3)} ms`);
+    const s = await scheduler(store, etcd.endpoints);
+    console.log(`scheduler: ${fmt(s.rate, 0)} placements/s = ${fmt((100 * s.rate) / alone.rate, 0)}% of the API alone (start to placing ${fmt(s.syncS)} s)`);
+    console.log(`creation to acceptance: p50 ${fmt(s.e2e.p50 / 1000)} s, p99 ${fmt(s.e2e.p99 / 1000)} s, max ${fmt(s.e2e.max / 1000)} s (a backlog: all created before the scheduler started)`);
+    console.log(`CPU per placement: scheduler ${fmt((s.schedulerCpu / INSTANCES) * 1000, 3)} ms, API ${fmt((s.apiCpu / INSTANCES) * 1000, 3)} ms`);
+  } finally {
+    await store.close();
+    await etcd.destroy();
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
