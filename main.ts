@@ -2,20 +2,25 @@
 // HTTP server (health first, before etcd is reached) -> etcd client -> informer and elector (the
 // scheduler service) -> while leading, placing -> on SIGTERM stop taking work, drain within a bound,
 // resign, exit 0. Each step logs one constant message; a failed step exits non-zero.
+// The OpenTelemetry SDK starts first, before anything loads node:http (issue 11; OTEL_* variables).
+import { telemetry } from './pkg/observability/bootstrap';
 import { SchedulerService } from './controllers/scheduler';
 import { SystemClock } from './pkg/clock';
 import type { Environment, SchedulerConfig } from './pkg/config';
-import { ConfigHolder, isConfigValidationError, loadConfigFile, parseEnvironment } from './pkg/config';
+import { applyLiveConfig, ConfigHolder, ConfigWatcher, isConfigValidationError, loadConfigFile, parseEnvironment } from './pkg/config';
 import { HttpControlPlaneClient } from './pkg/controlplane';
 import { EventLoopCheck, HealthChecks, HttpServer } from './pkg/httpserver';
+import { configRefusedEvent, eventRecorderFor, leadershipEvent } from './pkg/kubernetes';
 import type { Logger } from './pkg/observability';
-import { SecretRegistry, WinstonLogger } from './pkg/observability';
+import { OtelMetrics, OtelTracing, PROMETHEUS_CONTENT_TYPE, SecretRegistry, startPrometheusMetrics, WinstonLogger } from './pkg/observability';
 import { EtcdReachability, EtcdStore } from './pkg/store';
 
 /** How long SIGTERM may take before in-flight work is abandoned (the pod's grace period is longer). */
 const SHUTDOWN_BOUND_MS = 10_000;
-/** /healthz fails while the event loop's p99 delay exceeds this. */
+/** /healthz fails when the event loop was held up longer than this since the previous probe. */
 const MAX_EVENT_LOOP_DELAY_MS = 5_000;
+/** How long flushing spans may take at exit (with no collector listening, the exporter would wait). */
+const TELEMETRY_SHUTDOWN_BOUND_MS = 2_000;
 
 async function main(): Promise<number> {
   let env: Environment;
@@ -35,6 +40,10 @@ async function main(): Promise<number> {
   const logger = rootLogger.child({ component: 'main' });
   logger.info('configuration loaded', { configFile: env.configFile, prefix: env.etcd.prefix, etcdEndpoints: env.etcd.endpoints });
   const clock = new SystemClock();
+  const prometheus = await startPrometheusMetrics();
+  const metrics = new OtelMetrics(prometheus.meter);
+  const tracing = new OtelTracing({ secrets });
+  logger.info('telemetry started', { traces: telemetry.plan.enabled ? telemetry.plan.traces : 'none', logs: telemetry.plan.enabled ? telemetry.plan.logs : 'none' });
 
   const liveness = new HealthChecks();
   const eventLoop = new EventLoopCheck(MAX_EVENT_LOOP_DELAY_MS);
@@ -42,7 +51,8 @@ async function main(): Promise<number> {
   const readiness = new HealthChecks();
   const http = new HttpServer({ port: env.httpPort, logger: rootLogger.child({ component: 'http' }) })
     .get('/healthz', () => liveness.reply())
-    .get('/readyz', () => readiness.reply());
+    .get('/readyz', () => readiness.reply())
+    .get('/metrics', async () => ({ status: 200, body: await prometheus.scrape(), contentType: PROMETHEUS_CONTENT_TYPE }));
   const port = await http.start();
   logger.info('http server listening', { port });
 
@@ -52,6 +62,8 @@ async function main(): Promise<number> {
   reachability.start();
   logger.info('etcd client started');
 
+  // Kubernetes Events (issue 10): in a cluster only; silent elsewhere.
+  const events = await eventRecorderFor(process.env, { podName: env.schedulerId, clock, logger: rootLogger.child({ component: 'events' }) });
   const configHolder = new ConfigHolder(config);
   const client = new HttpControlPlaneClient({
     baseUrl: env.controlPlane.url,
@@ -64,10 +76,28 @@ async function main(): Promise<number> {
     qps: config.controlPlane.qps,
     burst: config.controlPlane.burst,
     maxDelayMs: config.requeue.maxDelayMs,
+    metrics: metrics.client,
   });
   const scheduler = new SchedulerService({
-    store, client, prefix: env.etcd.prefix, schedulerId: env.schedulerId, config: configHolder, clock, logger: rootLogger,
+    store, client, prefix: env.etcd.prefix, schedulerId: env.schedulerId, config: configHolder, clock, logger: rootLogger, tracing,
+    onLeadershipChange: (change) => events.record(leadershipEvent(env.schedulerId, change)),
+    metrics: {
+      informer: metrics.informer, elector: metrics.elector, malformedValue: (kind) => metrics.cache.malformedValue(kind),
+      metrics: metrics.scheduler, queueMetrics: metrics.queue, runnerMetrics: metrics.runner,
+    },
   });
+  metrics.watchPending(() => ({ ...scheduler.controller.pendingCounts() }));
+  metrics.watchPaused(() => configHolder.current().placement.paused);
+  metrics.watchOldestPending(() => scheduler.oldestPendingSeconds());
+  // Live configuration (issue 10): the ConfigMap file is watched; a valid change reaches the logger
+  // and the client here and the scheduler through its own listener; a refused one is also an Event.
+  applyLiveConfig(configHolder, { logger: rootLogger, controlPlane: client });
+  const configWatcher = new ConfigWatcher({
+    path: env.configFile, holder: configHolder, clock, logger: rootLogger.child({ component: 'config' }), metrics: metrics.config,
+    onRefused: (error) => events.record(configRefusedEvent(error)),
+  });
+  await configWatcher.start();
+  logger.info('config watcher started', { configFile: env.configFile });
   readiness.add('cache', () => scheduler.cacheCheck());
   scheduler.registerDebugRoutes(http);
   scheduler.start();
@@ -76,7 +106,9 @@ async function main(): Promise<number> {
   await waitForTermination(logger);
   logger.info('shutting down', { boundMs: SHUTDOWN_BOUND_MS });
   const drained = await within(SHUTDOWN_BOUND_MS, async () => {
+    configWatcher.stop();
     const writesFinished = await scheduler.stop(SHUTDOWN_BOUND_MS / 2);
+    await events.flush(1_000);
     if (!writesFinished) logger.warn('in-flight writes abandoned at shut-down');
     client.close();
     reachability.stop();
@@ -84,7 +116,9 @@ async function main(): Promise<number> {
     await http.close();
   });
   eventLoop.stop();
-  logger.info('stopped', { drained });
+  const flushed = await telemetry.shutdown(TELEMETRY_SHUTDOWN_BOUND_MS, clock);
+  await prometheus.shutdown();
+  logger.info('stopped', { drained, telemetryFlushed: flushed });
   return 0;
 }
 

@@ -3,7 +3,10 @@
 // own rate for the same number of schedule calls in flight through the same HTTP client and agent,
 // measured in the same run on identical data. Also p50/p99 from instance creation to acceptance, and
 // CPU seconds per placement for each process (the API runs as its own process).
-// Run: npx tsc -p tsconfig.build.json && node dist/bench/scheduler.bench.js [--instances 10000] [--workers 1000] [--in-flight 64]
+// Run: npx tsc -p tsconfig.build.json && node --expose-gc dist/bench/scheduler.bench.js [--instances 10000]
+//   [--workers 1000] [--in-flight 64] [--held 0] [--arrival-rate 0] [--pin] [--no-baseline]
+// e.g. issue 12: --instances 50000 --workers 5000 (backlog); --held 100000 --workers 10000 --instances 5000
+// (decisions with a 100k cache); --workers 5000 --arrival-rate <half the API's rate> (steady arrivals).
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +31,10 @@ const arg = (name: string, fallback: number): number => {
 const INSTANCES = arg('instances', 10_000);
 const WORKERS = arg('workers', 1_000);
 const IN_FLIGHT = arg('in-flight', 64);
+/** Instances already RUNNING on the workers before the run (a loaded cache), spread evenly. */
+const HELD = arg('held', 0);
+/** 0: a backlog (all PENDING before the scheduler starts); else new instances per second while it runs. */
+const ARRIVAL_RATE = arg('arrival-rate', 0);
 const CLK_TCK = 100;
 // --pin: this process (client or scheduler) on CPU 0, etcd and the API on CPU 1, so the write path
 // gets the same CPU in both runs and the scheduler's own work cannot slow the API down.
@@ -57,12 +64,35 @@ async function startApi(endpoints: readonly string[], prefix: string): Promise<A
   };
 }
 
-async function loadFleet(store: EtcdStore, prefix: string): Promise<void> {
+/** Workers sized so HELD small instances use about half of them; each holds 2 cpu, 4 GB, 10 GB. */
+function fleetWorker(w: number): ReturnType<typeof worker> {
+  const perWorker = Math.ceil(HELD / WORKERS);
+  return worker(`w-${w}`, { capacity: { cpuCores: 32 + 4 * perWorker, memoryGb: 128 + 8 * perWorker, storageGb: 500 + 20 * perWorker } });
+}
+
+async function loadFleet(store: EtcdStore, prefix: string, pending: boolean): Promise<void> {
   const entries: Array<[string, string]> = [];
-  for (let w = 0; w < WORKERS; w++) entries.push([`${prefix}/workers/w-${w}`, JSON.stringify(worker(`w-${w}`))]);
+  for (let w = 0; w < WORKERS; w++) entries.push([`${prefix}/workers/w-${w}`, JSON.stringify(fleetWorker(w))]);
+  for (let i = 0; i < HELD; i++) entries.push([`${prefix}/instances/held-${i}`, JSON.stringify(instance(`held-${i}`, { phase: 'RUNNING', workerId: `w-${i % WORKERS}` }))]);
   const createdAt = new Date().toISOString();
-  for (let i = 0; i < INSTANCES; i++) entries.push([`${prefix}/instances/li-${i}`, JSON.stringify(instance(`li-${i}`, { createdAt }))]);
+  if (pending) for (let i = 0; i < INSTANCES; i++) entries.push([`${prefix}/instances/li-${i}`, JSON.stringify(instance(`li-${i}`, { createdAt }))]);
   await loadKeys(store, entries);
+}
+
+/** Writes INSTANCES new PENDING instances at ARRIVAL_RATE per second (createdAt = when written). */
+async function arrive(store: EtcdStore, prefix: string): Promise<void> {
+  const started = performance.now();
+  const inFlight = new Set<Promise<unknown>>();
+  for (let i = 0; i < INSTANCES; ) {
+    const due = Math.min(INSTANCES, Math.floor(((performance.now() - started) / 1000) * ARRIVAL_RATE));
+    for (; i < due; i++) {
+      const doc = JSON.stringify(instance(`li-${i}`, { createdAt: new Date().toISOString() }));
+      const p: Promise<unknown> = store.txn([], [{ type: 'put', key: `${prefix}/instances/li-${i}`, value: doc }]).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(inFlight);
 }
 
 function client(url: string, inFlight: number): HttpControlPlaneClient {
@@ -72,7 +102,7 @@ function client(url: string, inFlight: number): HttpControlPlaneClient {
 /** The API alone: K loops send pre-decided schedule calls (instance i on worker i mod W). */
 async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; apiCpu: number; clientCpu: number }> {
   const prefix = uniquePrefix('api-alone');
-  await loadFleet(store, prefix);
+  await loadFleet(store, prefix, true);
   const lease = await store.grantLease(600);
   const { revision: token } = await store.txn([], [{ type: 'put', key: leaderKey(prefix), value: 'bench', leaseId: lease }]);
   const revisions = new Map((await store.list(`${prefix}/instances/`)).kvs.map((kv) => [kv.key.split('/').pop() ?? '', kv.modRevision]));
@@ -98,15 +128,16 @@ async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise
 }
 
 /** The scheduler: one replica in this process drains the same backlog through a fresh API process. */
-async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; schedulerCpu: number; apiCpu: number; syncS: number }> {
+async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
   const prefix = uniquePrefix('scheduler');
-  await loadFleet(store, prefix);
+  await loadFleet(store, prefix, ARRIVAL_RATE === 0);
   const api = await startApi(endpoints, prefix);
   const latencies: number[] = [];
+  const decisions: number[] = [];
   let done: () => void = () => undefined;
   const allAccepted = new Promise<void>((resolve) => { done = resolve; });
   const metrics: SchedulerMetrics = {
-    attempt: () => undefined,
+    attempt: (_result, ms) => { decisions.push(ms); },
     unschedulableReasons: () => undefined,
     accepted: (ms) => { latencies.push(ms); if (latencies.length === INSTANCES) done(); },
   };
@@ -121,15 +152,18 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   service.start();
   while (!service.controller.isPlacing()) await clock.sleep(5);
   const placingAt = performance.now();
+  if (ARRIVAL_RATE > 0) await arrive(store, prefix);
   await allAccepted;
   const seconds = (performance.now() - placingAt) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const apiCpu = api.cpuSeconds() - apiCpu0;
+  global.gc?.();
+  const rssBytes = process.memoryUsage().rss;
   await service.stop(2_000);
   c.close();
   await schedulerStore.close();
   await api.stop();
-  return { rate: INSTANCES / seconds, e2e: summarize(latencies), schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000 };
+  return { rate: INSTANCES / seconds, e2e: summarize(latencies), decision: summarize(decisions), schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000, rssBytes };
 }
 
 async function main(): Promise<void> {
@@ -142,11 +176,13 @@ async function main(): Promise<void> {
   try {
     console.log(`scheduler benchmark: ${INSTANCES} PENDING instances over ${WORKERS} workers, ${IN_FLIGHT} schedule calls in flight, etcd 3.4 --unsafe-no-fsync on loopback, node ${process.version}${PIN ? ', pinned: scheduler/client on CPU 0, etcd + API on CPU 1' : ', unpinned (all on 2 shared cores)'}`);
     // --no-baseline: the scheduler alone (for profiling it); the ratio is then against 1.
-    const alone = process.argv.includes('--no-baseline') ? { rate: Number.NaN, apiCpu: Number.NaN, clientCpu: Number.NaN } : await apiAlone(store, etcd.endpoints);
+    const alone = process.argv.includes('--no-baseline') || ARRIVAL_RATE > 0 ? { rate: Number.NaN, apiCpu: Number.NaN, clientCpu: Number.NaN } : await apiAlone(store, etcd.endpoints);
     console.log(`development API alone: ${fmt(alone.rate, 0)} schedules/s; CPU per schedule: API ${fmt((alone.apiCpu / INSTANCES) * 1000, 3)} ms, client ${fmt((alone.clientCpu / INSTANCES) * 1000, 3)} ms`);
     const s = await scheduler(store, etcd.endpoints);
     console.log(`scheduler: ${fmt(s.rate, 0)} placements/s = ${fmt((100 * s.rate) / alone.rate, 0)}% of the API alone (start to placing ${fmt(s.syncS)} s)`);
-    console.log(`creation to acceptance: p50 ${fmt(s.e2e.p50 / 1000)} s, p99 ${fmt(s.e2e.p99 / 1000)} s, max ${fmt(s.e2e.max / 1000)} s (a backlog: all created before the scheduler started)`);
+    const arrivals = ARRIVAL_RATE > 0 ? `steady arrivals at ${ARRIVAL_RATE}/s` : 'a backlog: all created before the scheduler started';
+    console.log(`creation to acceptance: p50 ${fmt(s.e2e.p50)} ms, p99 ${fmt(s.e2e.p99)} ms, max ${fmt(s.e2e.max)} ms (${arrivals})`);
+    console.log(`decision (place + assume) inside the running scheduler, ${HELD + INSTANCES} instances and ${WORKERS} workers cached: p50 ${fmt(s.decision.p50, 3)} ms, p99 ${fmt(s.decision.p99, 3)} ms, p99.9 ${fmt(s.decision.p999, 3)} ms, max ${fmt(s.decision.max, 3)} ms over ${s.decision.n} decisions; RSS after GC ${(s.rssBytes / 1_048_576).toFixed(0)} MB (the benchmark's own loader included)`);
     console.log(`CPU per placement: scheduler ${fmt((s.schedulerCpu / INSTANCES) * 1000, 3)} ms, API ${fmt((s.apiCpu / INSTANCES) * 1000, 3)} ms`);
   } finally {
     await store.close();

@@ -86,4 +86,28 @@ describe('the scheduler on real etcd', () => {
     const state = await f.state();
     expect([...state.instances.values()].filter((i) => i.workerId === 'w-big')).toHaveLength(4);
   });
+
+  it('asks for a worker of a fitting template when nothing fits, once per cooldown, and places on the worker that arrives', async () => {
+    const config = `scaleUp:
+  enabled: true
+  cooldownSeconds: 600
+  templates:
+    - {name: multi-sessions, license: enterprise, cmlVersion: 2.9.1, nodeDefinitions: [iosv], capacity: {cpuCores: 48, memoryGb: 192, storageGb: 256}}
+requeue: {baseDelayMs: 100, maxDelayMs: 400}`;
+    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('scale-up'), config));
+    await f.putWorkers([worker('w-small', { capacity: { cpuCores: 2, memoryGb: 8, storageGb: 20 } })]);
+    await f.putInstances([instance('li-a', {}, { cpuCores: 8, nodeDefinitions: ['iosv'] }), instance('li-b', {}, { cpuCores: 8 })]);
+    f.scheduler.start();
+    await waitFor(async () => (await f.api.reports.scaleUps()).length > 0, { timeoutMs: 30_000, message: 'a scale-up request' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // several retries of the waiting instances
+    const requests = await f.api.reports.scaleUps();
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ template: 'multi-sessions', schedulerId: 'e2e-scheduler' });
+    expect(requests[0]?.instanceIds.length).toBeGreaterThanOrEqual(1);
+    expect([...(requests[0]?.instanceIds ?? [])].every((id) => ['li-a', 'li-b'].includes(id))).toBe(true);
+    await f.putWorkers([worker('w-new', { template: 'multi-sessions', status: 'STARTING', capacity: { cpuCores: 48, memoryGb: 192, storageGb: 256 } })]);
+    await f.putWorkers([worker('w-new', { template: 'multi-sessions', status: 'RUNNING', capacity: { cpuCores: 48, memoryGb: 192, storageGb: 256 } })]);
+    await waitFor(async () => scheduledCount(await f.state()) === 2, { timeoutMs: 30_000, message: 'both instances placed on the new worker' });
+    expect((await f.api.reports.scaleUps())).toHaveLength(1);
+  });
 });

@@ -9,8 +9,9 @@ import type { RunnerMetrics } from '../../pkg/controller';
 import { Runner } from '../../pkg/controller';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
 import type { LabletCache } from '../../pkg/informer';
+import type { LabletInstance } from '../../pkg/objects';
 import type { Term } from '../../pkg/leaderelection';
-import type { Logger } from '../../pkg/observability';
+import type { Logger, Tracing } from '../../pkg/observability';
 import { NOOP_LOGGER } from '../../pkg/observability';
 import type { Placer } from '../../pkg/placement';
 import { createPlacer, Snapshot } from '../../pkg/placement';
@@ -29,6 +30,10 @@ import { ApiRejections } from './rejections';
 import type { PlacementRank } from './timing';
 import { compareRanks, rankOf } from './timing';
 import { ReportThrottle } from './unschedulable';
+import { ScaleUpPlanner } from './scale-up';
+import { readiness } from './timing';
+
+const INCOMING_STATUSES = ['PENDING', 'PROVISIONING', 'STARTING'] as const;
 
 /** The informer as the controller needs it (PrefixInformer fits). */
 export interface SyncedCache extends CacheRevision {
@@ -47,6 +52,8 @@ export interface SchedulerControllerOptions {
   readonly metrics?: SchedulerMetrics;
   readonly queueMetrics?: QueueMetrics;
   readonly runnerMetrics?: RunnerMetrics;
+  /** Spans per reconcile (issue 11); the client should be traced by the same (SchedulerService does). */
+  readonly tracing?: Tracing;
   /** Bound on draining in-flight writes when a term ends, ms. Default 10,000. */
   readonly drainTimeoutMs?: number;
 }
@@ -96,7 +103,18 @@ export class SchedulerController {
       order: { rankOf: (id: string) => rankOf(id, o.cache.instance(id)?.instance), compare: compareRanks },
       ...(o.queueMetrics === undefined ? {} : { metrics: o.queueMetrics }),
     });
+    const scaleUp = new ScaleUpPlanner({
+      client: o.client,
+      placer: () => this.currentPlacer(),
+      config: o.config,
+      isIncoming: (template) => this.isIncoming(template),
+      waiting: () => this.waitingInWindow(),
+      stepDown: () => o.terms.stepDown('staleFencingToken'),
+      clock: o.clock,
+      logger: this.logger,
+    });
     const reconciler = new SchedulerReconciler({
+      scaleUp,
       cache: o.cache,
       cacheRevision: o.informer,
       snapshot: this.snapshot,
@@ -113,13 +131,14 @@ export class SchedulerController {
       clock: o.clock,
       logger: this.logger,
       ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
+      ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
     });
     this.runner = new Runner({
       queue: this.queue,
       reconciler,
       hasSynced: () => o.informer.hasSynced(),
       clock: o.clock,
-      workers: config.reconcile.workers,
+      workers: () => o.config().reconcile.workers, // read at each term's start (issue 10)
       drainTimeoutMs: o.drainTimeoutMs ?? 10_000,
       keyLogField: 'instanceId',
       logger: this.logger,
@@ -156,12 +175,16 @@ export class SchedulerController {
     }
   }
 
-  /** Applies a new configuration live (issue 10): requeue delays now, a resumed placer re-queues. */
+  /**
+   * Applies a new configuration live (issue 10): requeue delays now; a change to placement or to the
+   * timeslot policy re-queues every placeable instance, so waiting ones are judged by the new rules.
+   */
   applyConfig(previous: SchedulerConfig, next: SchedulerConfig): void {
     this.rateLimiter.setRateLimits({ baseDelayMs: next.requeue.baseDelayMs, maxDelayMs: next.requeue.maxDelayMs });
     const resumed = previous.placement.paused && !next.placement.paused;
     const reweighted = JSON.stringify(previous.placement) !== JSON.stringify(next.placement);
-    if (this.activeToken !== undefined && (resumed || reweighted)) this.enqueueAllPending();
+    const retimed = JSON.stringify(previous.timeslot) !== JSON.stringify(next.timeslot);
+    if (this.activeToken !== undefined && (resumed || reweighted || retimed)) this.enqueueAllPending();
   }
 
   isPlacing(): boolean {
@@ -215,6 +238,24 @@ export class SchedulerController {
       this.placerKey = key;
     }
     return this.placer;
+  }
+
+  /** A worker of the template is on its way (contract §2: its capacity counts as incoming). */
+  private isIncoming(template: string): boolean {
+    for (const status of INCOMING_STATUSES) {
+      for (const id of this.o.cache.workersWithStatus(status)) if (this.o.cache.worker(id)?.worker.template === template) return true;
+    }
+    return false;
+  }
+
+  /** Instances whose last look found no worker and that are in their timeslot window now. */
+  private *waitingInWindow(): Generator<LabletInstance> {
+    const now = this.o.clock.now();
+    const policy = this.o.config().timeslot;
+    for (const id of this.states.idsIn('unschedulable')) {
+      const instance = this.o.cache.instance(id)?.instance;
+      if (instance !== undefined && readiness(instance, now, policy).kind === 'ready') yield instance;
+    }
   }
 
   private enqueueAllPending(): void {

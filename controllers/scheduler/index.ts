@@ -3,5 +3,5 @@ export { SchedulerController } from './controller';
 export type { DecisionView } from './decisions';
 export type { AttemptResult, SchedulerMetrics } from './metrics';
 export { NOOP_SCHEDULER_METRICS } from './metrics';
-export type { SchedulerServiceOptions } from './service';
+export type { LeadershipChange, SchedulerServiceOptions } from './service';
 export { SchedulerService } from './service';

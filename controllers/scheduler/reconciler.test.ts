@@ -14,6 +14,7 @@ import { SchedulerReconciler } from './reconciler';
 import { ApiRejections } from './rejections';
 import { ManualTerms, ScriptedClient } from './testing';
 import { ReportThrottle } from './unschedulable';
+import { ScaleUpPlanner } from './scale-up';
 
 const PREFIX = '/lcm';
 const NOW = Date.parse('2026-11-27T10:00:00Z');
@@ -34,10 +35,17 @@ function setup(configText = '') {
   const revisionWaits: Array<{ revision: number; resolve: () => void }> = [];
   let config: SchedulerConfig = configText === '' ? defaultConfig() : parseConfig(configText);
   let revision = 10;
+  const placer = () => createPlacer(config.placement.placer, { weights: config.placement.weights });
+  const scaleUp = new ScaleUpPlanner({
+    client, placer, clock, config: () => config,
+    isIncoming: (template) => [...cache.allWorkers()].some((w) => w.worker.template === template && ['PENDING', 'PROVISIONING', 'STARTING'].includes(w.worker.status)),
+    waiting: () => states.idsIn('unschedulable').flatMap((id) => { const i = cache.instance(id)?.instance; return i === undefined ? [] : [i]; }),
+    stepDown: () => terms.stepDown('staleFencingToken'),
+  });
   const reconciler = new SchedulerReconciler({
-    cache, snapshot, assumptions, rejections, states, reports, decisions, client, terms, clock,
+    cache, snapshot, assumptions, rejections, states, reports, decisions, client, terms, clock, scaleUp,
     cacheRevision: { waitForRevision: (rev) => new Promise<void>((resolve) => revisionWaits.push({ revision: rev, resolve })) },
-    placer: () => createPlacer(config.placement.placer, { weights: config.placement.weights }),
+    placer,
     config: () => config,
     requeue: (id) => requeued.push(id),
   });
@@ -260,5 +268,55 @@ describe('SchedulerReconciler', () => {
     t.setConfig('placement: {weights: {binPacking: 0, locality: 1, loadBalance: 0}}');
     await t.reconciler.reconcile('li-2');
     expect(t.client.schedules().map((s) => s.workerId)).toEqual(['w-full', 'w-home']);
+  });
+
+  describe('scale-up', () => {
+    const templates = `scaleUp:
+  enabled: true
+  cooldownSeconds: 300
+  templates:
+    - {name: small, license: personal, cmlVersion: 2.9.1, capacity: {cpuCores: 4, memoryGb: 16, storageGb: 50}}
+    - {name: multi, license: enterprise, cmlVersion: 2.9.1, nodeDefinitions: [iosv], capacity: {cpuCores: 48, memoryGb: 192, storageGb: 256}}`;
+    const scaleUps = (t: ReturnType<typeof setup>) => t.client.calls.filter((c) => c.route === 'scaleUp').map((c) => c.body);
+
+    it('is off by default', async () => {
+      const t = setup();
+      t.instance(anInstance('li-1').withCpu(8));
+      await t.reconciler.reconcile('li-1');
+      expect(scaleUps(t)).toEqual([]);
+    });
+
+    it('asks for the first template that fits, naming every waiting instance it would fit, then waits out the cooldown', async () => {
+      const t = setup(templates);
+      t.worker(aWorker('w-1').withCpu(1));
+      t.instance(anInstance('li-b').withCpu(8).withNodeDefinitions('iosv'));
+      t.instance(anInstance('li-a').withCpu(8));
+      t.instance(anInstance('li-z').withCpu(2).withLicenseAffinity('evaluation'));
+      await t.reconciler.reconcile('li-z');
+      await t.reconciler.reconcile('li-b');
+      expect(scaleUps(t)).toEqual([{ template: 'multi', reason: expect.stringContaining('multi') as string, instanceIds: ['li-b'] }]);
+      await t.reconciler.reconcile('li-a');
+      t.clock.step(299_000);
+      await t.reconciler.reconcile('li-a');
+      expect(scaleUps(t)).toHaveLength(1);
+      t.clock.step(1_000);
+      await t.reconciler.reconcile('li-a');
+      expect(scaleUps(t).at(-1)).toEqual({ template: 'multi', reason: expect.any(String) as string, instanceIds: ['li-a', 'li-b'] });
+    });
+
+    it('asks nothing while a worker of the template is on its way', async () => {
+      const t = setup(templates);
+      t.worker(aWorker('w-boot').withStatus('STARTING').withTemplate('multi'));
+      t.instance(anInstance('li-1').withCpu(8));
+      await t.reconciler.reconcile('li-1');
+      expect(scaleUps(t)).toEqual([]);
+    });
+
+    it('asks nothing for an instance no template would fit', async () => {
+      const t = setup(templates);
+      t.instance(anInstance('li-1').withCpu(500));
+      await t.reconciler.reconcile('li-1');
+      expect(scaleUps(t)).toEqual([]);
+    });
   });
 });

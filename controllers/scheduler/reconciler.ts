@@ -11,9 +11,10 @@ import type { ControlPlaneClient } from '../../pkg/controlplane';
 import { isCallAborted, isNotFound, isPlacementConflict, isStaleFencingToken, isUnauthorized } from '../../pkg/controlplane';
 import type { CachedInstance, CachedWorker, InvalidInstance } from '../../pkg/informer';
 import type { StepDownReason, Term } from '../../pkg/leaderelection';
+import type { LabletInstance } from '../../pkg/objects';
 import { isPlaceable } from '../../pkg/objects';
-import type { Logger } from '../../pkg/observability';
-import { NOOP_LOGGER } from '../../pkg/observability';
+import type { Logger, SpanScope, Tracing } from '../../pkg/observability';
+import { NOOP_LOGGER, NOOP_TRACING } from '../../pkg/observability';
 import type { Placer, Snapshot } from '../../pkg/placement';
 import type { Assumption, AssumedPlacements } from './assumptions';
 import type { DecisionLog } from './decisions';
@@ -22,6 +23,8 @@ import type { SchedulerMetrics } from './metrics';
 import { NOOP_SCHEDULER_METRICS } from './metrics';
 import type { ApiRejections } from './rejections';
 import { readiness } from './timing';
+import type { ReconcileAction } from './tracing';
+import { answerOf, ATTR, placementAttributes, SPAN_PLACEMENT, SPAN_RECONCILE } from './tracing';
 import type { ReportThrottle, UnschedulableReport } from './unschedulable';
 import { invalidSpecReport, timeslotMissedReport } from './unschedulable';
 
@@ -35,6 +38,11 @@ export interface InstanceLister {
 /** The informer's revision, to look again once the cache has caught up (PrefixInformer fits). */
 export interface CacheRevision {
   waitForRevision(revision: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Asks for a new worker when an instance fits nowhere (ScaleUpPlanner fits; contract §2). */
+export interface ScaleUpTrigger {
+  consider(instance: LabletInstance, term: Term): Promise<void>;
 }
 
 /** Leadership as the reconciler needs it (LeaderElector fits). */
@@ -53,6 +61,7 @@ export interface SchedulerReconcilerOptions {
   readonly reports: ReportThrottle;
   readonly decisions: DecisionLog;
   readonly client: ControlPlaneClient;
+  readonly scaleUp: ScaleUpTrigger;
   readonly terms: TermSource;
   /** The placer of the current configuration (placement.placer, weights), read at each decision. */
   readonly placer: () => Placer;
@@ -63,15 +72,19 @@ export interface SchedulerReconcilerOptions {
   readonly clock: Clock;
   readonly logger?: Logger;
   readonly metrics?: SchedulerMetrics;
+  /** Spans per reconcile that does work (issue 11). Default: NOOP_TRACING. */
+  readonly tracing?: Tracing;
 }
 
 export class SchedulerReconciler implements Reconciler {
   private readonly logger: Logger;
   private readonly metrics: SchedulerMetrics;
+  private readonly tracing: Tracing;
 
   constructor(private readonly o: SchedulerReconcilerOptions) {
     this.logger = o.logger ?? NOOP_LOGGER;
     this.metrics = o.metrics ?? NOOP_SCHEDULER_METRICS;
+    this.tracing = o.tracing ?? NOOP_TRACING;
   }
 
   async reconcile(instanceId: string): Promise<Result> {
@@ -80,7 +93,7 @@ export class SchedulerReconciler implements Reconciler {
     const cached = this.o.cache.instance(instanceId);
     if (cached === undefined) {
       const invalid = this.o.cache.invalidInstance(instanceId);
-      if (invalid?.phase === 'PENDING') await this.report(instanceId, invalidSpecReport(invalid.reason, 1), term);
+      if (invalid?.phase === 'PENDING') await this.traced(instanceId, 'report', () => this.reportInstead(instanceId, invalidSpecReport(invalid.reason, 1), term));
       return {};
     }
     if (cached.isStale || !isPlaceable(cached.instance)) return {};
@@ -89,7 +102,7 @@ export class SchedulerReconciler implements Reconciler {
     if (assumed !== undefined) {
       // An earlier write's outcome is unknown: send the same call again, unless the instance changed
       // since (then that write can no longer succeed: StaleRevision) or it belongs to another term.
-      if (assumed.instanceRevision === cached.modRevision && assumed.fencingToken === term.token) return this.write(assumed, term);
+      if (assumed.instanceRevision === cached.modRevision && assumed.fencingToken === term.token) return this.traced(instanceId, 'resend', () => this.write(assumed, term));
       this.o.assumptions.forget(instanceId);
     }
 
@@ -102,18 +115,40 @@ export class SchedulerReconciler implements Reconciler {
       return { requeueAfterMs: ready.delayMs };
     }
     if (ready.kind === 'missed') {
-      const attempts = this.o.states.markUnschedulable(instanceId);
-      await this.report(instanceId, timeslotMissedReport(ready.end, attempts), term);
-      return {};
+      return this.traced(instanceId, 'report', () => this.reportInstead(instanceId, timeslotMissedReport(ready.end, this.o.states.markUnschedulable(instanceId)), term));
     }
-    return this.decide(cached, term, config);
+    return this.traced(instanceId, 'place', (span) => this.decide(cached, term, config, span));
   }
 
-  private async decide(cached: CachedInstance, term: Term, config: SchedulerConfig): Promise<Result> {
+  /** Runs a look that does work in a `reconcile` span (a look that does nothing opens none). */
+  private traced(instanceId: string, action: ReconcileAction, work: (span: SpanScope) => Promise<Result>): Promise<Result> {
+    return this.tracing.inSpanAsync(SPAN_RECONCILE, 'internal', async (span) => {
+      // A report is an unschedulable result, a resend repeats a scheduled one; a placement sets its own.
+      const known = action === 'report' ? 'unschedulable' : action === 'resend' ? 'scheduled' : undefined;
+      span.setAttributes({ [ATTR.instanceId]: instanceId, [ATTR.action]: action, [ATTR.attempt]: this.o.states.attempts(instanceId) + 1, [ATTR.result]: known });
+      const result = await work(span);
+      span.setAttributes({ [ATTR.requeueAfterMs]: result.requeueAfterMs });
+      return result;
+    });
+  }
+
+  /** A report in place of a placement (InvalidSpec, TimeslotMissed): counted by reason, then sent. */
+  private async reportInstead(instanceId: string, report: UnschedulableReport, term: Term): Promise<Result> {
+    this.metrics.unschedulableReasons(report.reasons);
+    await this.report(instanceId, report, term);
+    return {};
+  }
+
+  private async decide(cached: CachedInstance, term: Term, config: SchedulerConfig, span: SpanScope): Promise<Result> {
     const { instance, modRevision } = cached;
     const started = this.o.clock.monotonicNow();
     const rejected = this.o.rejections.refusedFor(instance.id, modRevision, (id) => this.o.cache.worker(id)?.modRevision);
-    const decision = this.o.placer().place(instance, this.o.snapshot, { rejectedWorkerIds: rejected });
+    const decision = this.tracing.inSpan(SPAN_PLACEMENT, 'internal', (placement) => {
+      const made = this.o.placer().place(instance, this.o.snapshot, { rejectedWorkerIds: rejected });
+      placement.setAttributes(placementAttributes(made));
+      return made;
+    });
+    span.setAttributes({ [ATTR.result]: decision.result });
     const decidedAtMs = this.o.clock.now();
     const dryRun = config.placement.dryRun;
     this.o.decisions.record(instance.id, { kind: 'placement', decidedAtMs, decision, dryRun });
@@ -126,8 +161,11 @@ export class SchedulerReconciler implements Reconciler {
       case 'unschedulable': {
         const attempts = this.o.states.markUnschedulable(instance.id);
         this.metrics.unschedulableReasons(decision.reasons);
-        this.logger.debug('no worker fits', { instanceId: instance.id, message: decision.message, attempt: attempts });
-        if (!dryRun) await this.report(instance.id, { message: decision.message, reasons: decision.reasons, attempts }, term);
+        this.logger.debug('no worker fits', { instanceId: instance.id, detail: decision.message, attempt: attempts });
+        if (!dryRun) {
+          await this.report(instance.id, { message: decision.message, reasons: decision.reasons, attempts }, term);
+          await this.o.scaleUp.consider(instance, term);
+        }
         return { requeueAfterMs: this.backoffMs(attempts, config) };
       }
       case 'scheduled': {
@@ -166,16 +204,20 @@ export class SchedulerReconciler implements Reconciler {
   }
 
   private onScheduleRefused(a: Assumption, err: unknown, audit: Record<string, unknown>): Result {
-    const answer = (err as { code?: unknown }).code;
+    const answer = answerOf(err);
     if (isStaleFencingToken(err)) {
       this.logger.warn('schedule refused: stale fencing token; stepping down', { ...audit, answer });
       this.o.assumptions.forget(a.instanceId);
       this.o.terms.stepDown('staleFencingToken');
       return {};
     }
-    if (isCallAborted(err)) return {}; // the term ended under the call: its assumptions go with it
+    if (isCallAborted(err)) {
+      // The term ended under the call: its assumptions go with it (the lease's revocation fences it).
+      this.logger.info('schedule abandoned: the term ended', { ...audit, answer });
+      return {};
+    }
     if (isPlacementConflict(err)) {
-      this.logger.info('schedule refused', { ...audit, answer: err.reason, modRevision: err.modRevision });
+      this.logger.info('schedule refused', { ...audit, answer, modRevision: err.modRevision });
       this.o.assumptions.forget(a.instanceId);
       switch (err.reason) {
         case 'StaleRevision':
@@ -191,7 +233,7 @@ export class SchedulerReconciler implements Reconciler {
       }
     }
     if (isNotFound(err)) {
-      this.logger.info('schedule refused', { ...audit, answer: err.reason });
+      this.logger.info('schedule refused', { ...audit, answer });
       this.o.assumptions.forget(a.instanceId);
       if (err.reason === 'WorkerNotFound') {
         this.rejectWorker(a);
@@ -207,7 +249,7 @@ export class SchedulerReconciler implements Reconciler {
     }
     // Outcome unknown (timeout, reset, 5xx after the client's retries): keep the assumption and send
     // the same call again with backoff; place the instance nowhere else meanwhile (contract §2).
-    this.logger.warn('schedule outcome unknown; will resend', { ...audit, err });
+    this.logger.warn('schedule outcome unknown; will resend', { ...audit, answer, err });
     throw err;
   }
 
@@ -234,17 +276,24 @@ export class SchedulerReconciler implements Reconciler {
     }
     if (!this.o.reports.shouldSend(instanceId, report.message, now, this.o.config().reports.minIntervalSeconds)) return;
     if (this.o.terms.currentTerm()?.token !== term.token) return;
+    const audit = { instanceId, fencingToken: term.token, reasons: report.reasons, attempt: report.attempts };
     try {
       await this.o.client.reportUnschedulable(instanceId, { message: report.message, reasons: report.reasons, attempts: report.attempts }, { fencingToken: term.token, signal: term.signal });
       this.o.reports.recordSent(instanceId, report.message, now);
+      this.logger.info('unschedulable reported', { ...audit, answer: 200 });
     } catch (err: unknown) {
+      const answer = answerOf(err);
       if (isStaleFencingToken(err)) {
+        this.logger.warn('unschedulable report refused: stale fencing token; stepping down', { ...audit, answer });
         this.o.terms.stepDown('staleFencingToken');
         return;
       }
-      if (isCallAborted(err) || isNotFound(err) || isPlacementConflict(err)) return;
+      if (isCallAborted(err) || isNotFound(err) || isPlacementConflict(err)) {
+        this.logger.info('unschedulable report refused', { ...audit, answer });
+        return;
+      }
       // A lost report is sent again on the next attempt; it never blocks placing.
-      this.logger.warn('unschedulable report failed', { instanceId, err });
+      this.logger.warn('unschedulable report failed', { ...audit, answer, err });
     }
   }
 

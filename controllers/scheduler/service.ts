@@ -7,13 +7,16 @@ import type { ControlPlaneClient } from '../../pkg/controlplane';
 import type { CheckResult, HttpServer } from '../../pkg/httpserver';
 import type { InformerMetrics } from '../../pkg/informer';
 import { LabletCache, PrefixInformer } from '../../pkg/informer';
-import type { ElectorMetrics } from '../../pkg/leaderelection';
+import type { ElectorMetrics, StepDownReason } from '../../pkg/leaderelection';
 import { EtcdLeaseLock, LeaderElector } from '../../pkg/leaderelection';
 import { leaderKey, normalizePrefix } from '../../pkg/objects';
-import type { Logger } from '../../pkg/observability';
+import type { Logger, Tracing } from '../../pkg/observability';
+import { NOOP_TRACING } from '../../pkg/observability';
 import type { Store } from '../../pkg/store';
 import type { SchedulerControllerOptions } from './controller';
 import { SchedulerController } from './controller';
+import { readiness } from './timing';
+import { TracedControlPlaneClient } from './tracing';
 
 export interface SchedulerServiceOptions {
   readonly store: Store;
@@ -30,7 +33,15 @@ export interface SchedulerServiceOptions {
     readonly elector?: ElectorMetrics;
     readonly malformedValue?: (kind: 'instance' | 'worker') => void;
   } & Pick<SchedulerControllerOptions, 'metrics' | 'queueMetrics' | 'runnerMetrics'>;
+  /** Spans per reconcile and per Control Plane call (issue 11). Default: NOOP_TRACING. */
+  readonly tracing?: Tracing;
+  /** Told when this replica starts or stops leading (Kubernetes Events, issue 10); must not throw or block. */
+  readonly onLeadershipChange?: (change: LeadershipChange) => void;
 }
+
+export type LeadershipChange =
+  | { readonly isLeader: true; readonly fencingToken: number }
+  | { readonly isLeader: false; readonly fencingToken: number; readonly reason: StepDownReason };
 
 export class SchedulerService {
   readonly cache: LabletCache;
@@ -58,13 +69,16 @@ export class SchedulerService {
       logger: log('elector'),
       ...(o.metrics?.elector ? { metrics: o.metrics.elector } : {}),
       onStartedLeading: (term) => {
+        o.onLeadershipChange?.({ isLeader: true, fencingToken: term.token });
         this.controller.lead(term).catch((err: unknown) => log('controller').error('term ended with an error', { err, fencingToken: term.token }));
       },
+      onStoppedLeading: (term, reason) => o.onLeadershipChange?.({ isLeader: false, fencingToken: term.token, reason }),
     });
     this.controller = new SchedulerController({
       cache: this.cache,
       informer: this.informer,
-      client: o.client,
+      client: new TracedControlPlaneClient(o.client, o.tracing ?? NOOP_TRACING),
+      ...(o.tracing ? { tracing: o.tracing } : {}),
       terms: this.elector,
       config: () => o.config.current(),
       clock: o.clock,
@@ -113,6 +127,25 @@ export class SchedulerService {
         return { status: 404, body };
       })
       .get('/debug/queue', () => ({ status: 200, body: { queue: this.controller.queueSnapshot(), pending: this.controller.pendingCounts(), assumed: this.controller.assumedCount() } }));
+  }
+
+  /**
+   * scheduler_oldest_pending_seconds: how long the longest-waiting placeable instance has been ready
+   * to place (since its lead time opened, or its createdAt), 0 when none. Instances still waiting for
+   * their slot, or past it (reported, never placed), are left out. Walks the placeable instances.
+   */
+  oldestPendingSeconds(): number {
+    const now = this.o.clock.now();
+    const policy = this.o.config.current().timeslot;
+    let oldest = now;
+    for (const id of this.cache.placeableIds()) {
+      const instance = this.cache.instance(id)?.instance;
+      if (instance === undefined || readiness(instance, now, policy).kind !== 'ready') continue;
+      const opened = instance.timeslot === undefined ? Number.NEGATIVE_INFINITY : instance.timeslot.startMs - policy.leadTimeMinutes * 60_000;
+      const since = Math.max(opened, instance.createdAtMs ?? opened);
+      if (Number.isFinite(since) && since < oldest) oldest = since; // neither slot nor createdAt: age unknown
+    }
+    return (now - oldest) / 1000;
   }
 
   leaderView(): { leader: boolean; identity: string; leaderIdentity: string | null; fencingToken: string | null; paused: boolean } {

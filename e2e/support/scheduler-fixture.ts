@@ -5,13 +5,13 @@ import { SystemClock } from '../../pkg/clock';
 import { ConfigHolder, parseConfig } from '../../pkg/config';
 import { HttpControlPlaneClient } from '../../pkg/controlplane';
 import type { LabletInstanceJson, WorkerJson } from '../../pkg/objects';
-import { decode, holdsCapacity } from '../../pkg/objects';
 import { NOOP_LOGGER } from '../../pkg/observability';
 import type { Logger } from '../../pkg/observability';
 import type { Store } from '../../pkg/store';
 import { EtcdStore } from '../../pkg/store';
 import type { DevControlPlaneApi } from '../../dev/controlplane-api';
 import { start as startDevApi } from '../../dev/controlplane-api';
+import { readFleetState } from './fleet-state';
 
 export interface SchedulerFixture {
   readonly prefix: string;
@@ -48,22 +48,7 @@ export async function startSchedulerFixture(endpoints: readonly string[], prefix
     async putInstances(instances) {
       await inBatches(instances, 32, (i) => api.objects.putInstance(i));
     },
-    async state() {
-      const listed = await apiStore.list(`${prefix}/`);
-      const instances = new Map<string, FleetState['instances'] extends ReadonlyMap<string, infer V> ? V : never>();
-      const workers = new Map<string, FleetState['workers'] extends ReadonlyMap<string, infer V> ? V : never>();
-      for (const kv of listed.kvs) {
-        const d = decode(prefix, kv.key, kv.value);
-        if (d.type === 'instance') {
-          const r = d.instance.requirements.resources;
-          instances.set(d.instance.id, { phase: d.instance.phase, workerId: d.instance.workerId, cpuMilli: r.cpuMilli, memoryMilli: r.memoryMilli, storageMilli: r.storageMilli, holds: holdsCapacity(d.instance) });
-        } else if (d.type === 'worker') {
-          const c = d.worker.capacity;
-          workers.set(d.worker.id, { status: d.worker.status, license: d.worker.license, cpuMilli: c.cpuMilli, memoryMilli: c.memoryMilli, storageMilli: c.storageMilli });
-        }
-      }
-      return { instances, workers };
-    },
+    state: () => readFleetState(apiStore, prefix),
     async close() {
       await scheduler.stop(2_000);
       client.close();

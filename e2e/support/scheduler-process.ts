@@ -4,9 +4,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
-export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'main.js');
+/** The built service: found from e2e/support (Jest) and from dist/e2e/support (compiled benchmarks). */
+export const MAIN_JS = basename(join(__dirname, '..', '..')) === 'dist'
+  ? join(__dirname, '..', '..', 'main.js')
+  : join(__dirname, '..', '..', 'dist', 'main.js');
 
 export interface SchedulerProcess {
   readonly child: ChildProcess;

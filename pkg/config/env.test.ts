@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { isConfigValidationError } from './errors';
-import { parseEnvironment } from './env';
+import { ENV_NAMES, parseEnvironment } from './env';
 
 function problemsOf(env: NodeJS.ProcessEnv): string {
   try {
@@ -69,6 +69,13 @@ describe('parseEnvironment', () => {
     ['a user without a password file', { ETCD_USERNAME: 'u' }, 'ETCD_PASSWORD_FILE'],
   ])('refuses %s, naming the variable', (_situation, env, expected) => {
     expect(problemsOf(env)).toContain(expected);
+  });
+
+  it('reads exactly the variables ENV_NAMES lists (the manifests are checked against it)', () => {
+    const read = new Set<string>();
+    const spy = new Proxy<NodeJS.ProcessEnv>({}, { get: (_target, name) => { if (typeof name === 'string') read.add(name); return undefined; } });
+    parseEnvironment(spy);
+    expect([...read].sort()).toEqual([...ENV_NAMES].sort());
   });
 
   it('refuses both key sources without printing the key', () => {

@@ -39,12 +39,20 @@ export const ENV_DEFAULTS = {
   CONFIG_FILE: '/etc/lablet-scheduler/config.yaml',
 } as const;
 
+/** Every variable parseEnvironment reads (contract §4); the manifests' env must name only these (and Node's). */
+export const ENV_NAMES = [
+  'ETCD_ENDPOINTS', 'ETCD_PREFIX', 'ETCD_CA_FILE', 'ETCD_CERT_FILE', 'ETCD_KEY_FILE', 'ETCD_USERNAME', 'ETCD_PASSWORD_FILE',
+  'CONTROL_PLANE_API_URL', 'CONTROL_PLANE_API_KEY', 'CONTROL_PLANE_API_KEY_FILE', 'CONTROL_PLANE_CA_FILE',
+  'SCHEDULER_ID', 'HTTP_PORT', 'CONFIG_FILE',
+] as const;
+export type EnvName = (typeof ENV_NAMES)[number];
+
 const IDENTITY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 /** Reads the contract's variables from env; throws ConfigValidationError naming each bad one. */
 export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   const issues: ConfigIssue[] = [];
-  const read = (name: string): string | undefined => {
+  const read = (name: EnvName): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };

@@ -2,6 +2,8 @@
 // schema. Keys left out keep their defaults; unknown keys are refused by path (strict objects).
 // config/defaults.yaml mirrors these defaults and a test keeps the two equal.
 import { z } from 'zod';
+import { STRICT_SEMVER } from '../objects';
+import { PLACER_NAMES } from '../placement';
 
 const positiveInt = (): z.ZodInt => z.int().positive();
 const nonNegativeInt = (): z.ZodInt => z.int().nonnegative();
@@ -17,7 +19,7 @@ const weightsSchema = z
 const templateSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a template name is 1-63 of [A-Za-z0-9._-]'),
   license: z.enum(['personal', 'enterprise', 'evaluation', 'none']),
-  cmlVersion: z.string().min(1),
+  cmlVersion: z.string().regex(STRICT_SEMVER, 'must be a strict semver version such as 2.10.0'),
   nodeDefinitions: z.array(z.string().min(1)).default([]),
   region: z.string().min(1).optional(),
   capacity: z.strictObject({
@@ -56,7 +58,7 @@ export const configSchema = z.strictObject({
   reports: z.strictObject({ minIntervalSeconds: nonNegativeInt().default(60) }).prefault({}),
   placement: z
     .strictObject({
-      placer: z.string().min(1).default('default'),
+      placer: z.enum(PLACER_NAMES).default('default'), // a registered placer; an unknown name is refused
       weights: weightsSchema.prefault({}),
       percentageOfWorkersToScore: z.number().gt(0).max(100).default(100),
       paused: z.boolean().default(false),

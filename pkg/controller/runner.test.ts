@@ -192,6 +192,24 @@ describe('Runner', () => {
     await t.stop();
   });
 
+  it('reads a workers function at each run, so a changed count applies from the next run (issue 10)', async () => {
+    let workers = 1;
+    const t = setUp({ workers: () => workers });
+    await t.begin('a', 'b', 'c', 'd');
+    expect(t.reconciler.keys()).toEqual(['a']);
+    workers = 3;
+    const stopped = t.stop();
+    t.reconciler.finish('a');
+    await stopped;
+    const next = new AbortController();
+    const run = t.start(next.signal);
+    await t.clock.tick(0);
+    expect(t.reconciler.keys()).toHaveLength(3);
+    next.abort();
+    for (const key of t.reconciler.keys()) t.reconciler.finish(key);
+    await run;
+  });
+
   describe('stopping', () => {
     it('takes no more keys, aborts in-flight reconciles and resolves when they return', async () => {
       const t = setUp({ workers: 2 });

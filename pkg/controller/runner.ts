@@ -41,8 +41,8 @@ export interface RunnerOptions {
   /** True once the caches the reconciler reads have synced; polled until then. */
   readonly hasSynced: () => boolean;
   readonly clock: Clock;
-  /** Reconciles at once, integer ≥ 1; default 1. */
-  readonly workers?: number;
+  /** Reconciles at once, integer ≥ 1; default 1. A function is read at each run (the next term). */
+  readonly workers?: number | (() => number);
   /** How long a stop waits for in-flight reconciles, ms ≥ 0; default 30,000. */
   readonly drainTimeoutMs?: number;
   /** How often hasSynced is polled, ms > 0; default 100 (as client-go's WaitForCacheSync). */
@@ -60,7 +60,7 @@ export class Runner {
   private readonly reconciler: Reconciler;
   private readonly hasSynced: () => boolean;
   private readonly clock: Clock;
-  private readonly workers: number;
+  private readonly workers: () => number;
   private readonly drainTimeoutMs: number;
   private readonly syncPollMs: number;
   private readonly logger: RunnerLogger;
@@ -74,7 +74,9 @@ export class Runner {
     this.reconciler = options.reconciler;
     this.hasSynced = options.hasSynced;
     this.clock = options.clock;
-    this.workers = requireNumber('Runner', 'workers', options.workers ?? 1, 'positiveInteger');
+    const workers = options.workers ?? 1;
+    if (typeof workers === 'number') requireNumber('Runner', 'workers', workers, 'positiveInteger');
+    this.workers = () => requireNumber('Runner', 'workers', typeof workers === 'number' ? workers : workers(), 'positiveInteger');
     this.drainTimeoutMs = requireNumber('Runner', 'drainTimeoutMs', options.drainTimeoutMs ?? 30_000, 'nonNegative');
     this.syncPollMs = requireNumber('Runner', 'syncPollMs', options.syncPollMs ?? 100, 'positive');
     this.logger = options.logger ?? NOOP_LOGGER;
@@ -97,8 +99,9 @@ export class Runner {
         this.logger.info('runner stopped before caches synced');
         return;
       }
-      this.logger.info('runner starting workers', { workers: this.workers });
-      const workers = Array.from({ length: this.workers }, () => this.work(signal));
+      const count = this.workers();
+      this.logger.info('runner starting workers', { workers: count });
+      const workers = Array.from({ length: count }, () => this.work(signal));
       const bound = this.boundAfterAbort(signal);
       const drained = await Promise.race([Promise.all(workers).then(() => true), bound.expired]);
       bound.cancel();

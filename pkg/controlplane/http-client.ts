@@ -212,6 +212,8 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
 
   private async attempt<T>(call: Call<T>): Promise<AttemptResult<T>> {
     const { site, signal } = call;
+    // Read again after the rate limiter's wait: reading a term's signal checks its renew deadline.
+    if (isAborted(signal)) return { kind: 'failed', error: new CallAbortedError(site) };
     const startedMs = this.clock.monotonicNow();
     const controller = new AbortController();
     let timedOut = false;
@@ -255,6 +257,11 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
       });
     }
   }
+}
+
+/** A function, not an inline read, so the compiler does not assume the signal unchanged across awaits. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 /** The code of a failure without an answer; only the code, so no header or URL reaches a message. */

@@ -12,11 +12,18 @@ const TTL_SECONDS = 3;
 /** The store as one replica reaches it: renewals can be cut (a network partition to etcd). */
 class Link implements LockStore {
   renewalsFail = false;
+  renewalsSent = 0;
+  /** While set, lease grants wait for it (a slow etcd). */
+  grantGate: Promise<void> | undefined;
   constructor(private readonly store: InMemoryStore) {}
-  grantLease(ttl: number): Promise<LeaseId> { return this.store.grantLease(ttl); }
+  async grantLease(ttl: number): Promise<LeaseId> {
+    await this.grantGate;
+    return this.store.grantLease(ttl);
+  }
   revokeLease(id: LeaseId): Promise<void> { return this.store.revokeLease(id); }
   txn(...args: Parameters<InMemoryStore['txn']>): ReturnType<InMemoryStore['txn']> { return this.store.txn(...args); }
   keepAliveOnce(id: LeaseId): Promise<number> {
+    this.renewalsSent += 1;
     return this.renewalsFail ? Promise.reject(new Error('connection refused')) : this.store.keepAliveOnce(id);
   }
 }
@@ -99,6 +106,56 @@ describe('LeaderElector', () => {
     expect(term?.signal.reason).toBe('renewDeadline');
   });
 
+  it('aborts the term\'s signal when it is read after a pause past the deadline, before any timer has fired (issue 9)', async () => {
+    const { clock, store } = setup();
+    const a = replica(store, clock, 'a');
+    a.elector.start();
+    await clock.tick(0);
+    const term = a.elector.currentTerm();
+    clock.pause(1_999);
+    expect(term?.signal.aborted).toBe(false);
+    clock.pause(1);
+    // A writer's own check (the client's before each attempt, retries included) is a deadline check.
+    expect(term?.signal.aborted).toBe(true);
+    expect(term?.signal.reason).toBe('renewDeadline');
+    expect(a.stopped).toEqual([[term?.token, 'renewDeadline']]);
+    expect(() => term?.signal.throwIfAborted()).toThrow();
+  });
+
+  it('sends no renewal whose timer fires late, past the deadline, and never resumes that term (issue 9)', async () => {
+    const { clock, store } = setup();
+    const a = replica(store, clock, 'a');
+    a.elector.start();
+    await clock.tick(0);
+    const token = a.elector.currentTerm()?.token;
+    await clock.tick(1_000);
+    const sent = a.link.renewalsSent;
+    expect(sent).toBe(1);
+    clock.pause(2_500); // SIGSTOP: the renewal timer (due first) and the deadline timer fire late
+    await clock.tick(0);
+    expect(a.link.renewalsSent).toBe(sent);
+    expect(a.stopped).toEqual([[token, 'renewDeadline']]);
+    await clock.tick(10_000); // it may lead again, only in a new term with a higher token
+    expect(a.started[0]?.token).toBe(token);
+    expect(a.started.slice(1).every((t) => t.token > (token ?? Infinity))).toBe(true);
+  });
+
+  it('waits on resign for a campaign in flight, revoking the lease it won (issue 9)', async () => {
+    const { clock, store } = setup();
+    const a = replica(store, clock, 'a');
+    let openGate = (): void => undefined;
+    a.link.grantGate = new Promise((resolve) => { openGate = resolve; });
+    a.elector.start();
+    let resigned = false;
+    const resigning = a.elector.resign().then(() => { resigned = true; });
+    await clock.tick(0);
+    expect(resigned).toBe(false);
+    openGate();
+    await resigning;
+    expect(await store.get(KEY)).toBeUndefined();
+    expect(a.started).toEqual([]);
+  });
+
   it('hands over to a standby with a higher token when the leader resigns, revoking its lease', async () => {
     const { clock, store } = setup();
     const a = replica(store, clock, 'a');
@@ -162,11 +219,11 @@ describe('LeaderElector', () => {
   });
 
   it.each([
-    ['the key is gone at a revision after the token', (t: number) => [undefined, t + 1] as const, true],
-    ['another term holds the key', (t: number) => [t + 5, t + 5] as const, true],
-    ['the cache has not reached the token yet', (t: number) => [t - 3, t - 1] as const, false],
-    ['the cache shows its own key', (t: number) => [t, t] as const, false],
-  ])('on the cache saying %s, steps down: %s', async (_situation, observed, expectStepDown) => {
+    ['the key is gone at a revision after the token', true, (t: number) => [undefined, t + 1] as const],
+    ['another term holds the key', true, (t: number) => [t + 5, t + 5] as const],
+    ['the cache has not reached the token yet', false, (t: number) => [t - 3, t - 1] as const],
+    ['the cache shows its own key', false, (t: number) => [t, t] as const],
+  ])('on the cache saying %s, steps down: %s', async (_situation, expectStepDown, observed) => {
     const { clock, store } = setup();
     const a = replica(store, clock, 'a');
     a.elector.start();

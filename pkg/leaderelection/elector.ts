@@ -4,8 +4,11 @@
 //   have passed on the monotonic clock since the last renewal known to have succeeded; currentTerm()
 //   checks that deadline synchronously, so a write is never sent on a term that may have lapsed
 //   (timers fire late after a pause).
+//   The term's signal checks the deadline too whenever it is read (fencing.ts), and a renewal due
+//   after the deadline is not sent: the term ends instead.
 // - Stepping down aborts the term's signal, stops renewing and revokes the lease; a term is never
-//   resumed: leading again means a new campaign, a new lease and a higher token.
+//   resumed: leading again means a new campaign, a new lease and a higher token. resign() waits
+//   (bounded) for a campaign in flight, so a lease won during shut-down is revoked before exit.
 // - Standbys campaign the moment the cache sees the key go, and on a timer otherwise.
 import { setMaxListeners } from 'node:events';
 import type { Clock, Timer } from '../clock';
@@ -13,6 +16,7 @@ import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
 import type { LeaseId } from '../store';
 import { isLeaseNotFound } from '../store';
+import { checkOnRead } from './fencing';
 import type { EtcdLeaseLock } from './lease-lock';
 
 export interface Term {
@@ -20,7 +24,10 @@ export interface Term {
   readonly token: number;
   readonly leaseId: LeaseId;
   readonly ttlSeconds: number;
-  /** Aborted when the term ends, whatever the reason; its reason is a StepDownReason. */
+  /**
+   * Aborted when the term ends, whatever the reason; its reason is a StepDownReason. Reading
+   * `aborted` checks the renew deadline first, so a check right before a send is a fencing check.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -55,7 +62,8 @@ interface ActiveTerm {
 
 export class LeaderElector {
   private active: ActiveTerm | undefined;
-  private campaigning = false;
+  /** The campaign in flight, if any. */
+  private campaigning: Promise<void> | undefined;
   private stopped = false;
   private retryTimer: Timer | undefined;
   private readonly logger: Logger;
@@ -119,6 +127,18 @@ export class LeaderElector {
   async resign(boundMs = 2_000): Promise<void> {
     this.stopped = true;
     this.retryTimer?.cancel();
+    const bound = new AbortController();
+    const gaveUp = this.options.clock.sleep(boundMs, bound.signal).then(() => false);
+    try {
+      // A campaign in flight sees `stopped` and revokes whatever lease it won; let it finish.
+      if (this.campaigning !== undefined) await Promise.race([this.campaigning, gaveUp]);
+      await this.resignTerm(gaveUp);
+    } finally {
+      bound.abort();
+    }
+  }
+
+  private async resignTerm(gaveUp: Promise<boolean>): Promise<void> {
     const active = this.active;
     if (active === undefined) return;
     this.active = undefined;
@@ -128,14 +148,21 @@ export class LeaderElector {
     this.options.metrics?.leadershipChanged(false);
     this.options.onStoppedLeading?.(active.term, 'shutdown');
     const revoked = this.options.lock.release(active.term.leaseId).then(() => true, () => false);
-    const gaveUp = this.options.clock.sleep(boundMs).then(() => false);
     const ok = await Promise.race([revoked, gaveUp]);
     this.logger.info('resigned', { fencingToken: active.term.token, leaseRevoked: ok });
   }
 
-  private async campaign(): Promise<void> {
-    if (this.stopped || this.active !== undefined || this.campaigning) return;
-    this.campaigning = true;
+  private campaign(): Promise<void> {
+    if (this.stopped || this.active !== undefined || this.campaigning !== undefined) return this.campaigning ?? Promise.resolve();
+    const campaigning = this.runCampaign().finally(() => {
+      if (this.campaigning === campaigning) this.campaigning = undefined;
+      if (this.active === undefined) this.scheduleRetry();
+    });
+    this.campaigning = campaigning;
+    return campaigning;
+  }
+
+  private async runCampaign(): Promise<void> {
     this.retryTimer?.cancel();
     const ttlSeconds = this.options.leaseTtlSeconds();
     const startedAtMs = this.options.clock.monotonicNow();
@@ -151,17 +178,17 @@ export class LeaderElector {
       }
     } catch (err: unknown) {
       this.logger.warn('campaign failed', { err });
-    } finally {
-      this.campaigning = false;
     }
-    if (this.active === undefined) this.scheduleRetry();
   }
 
   private lead(fields: Omit<Term, 'signal'>, grantedAtMs: number): void {
     const abort = new AbortController();
     // Every write in flight (reconcile.workers of them) listens on the term's signal.
     setMaxListeners(0, abort.signal);
-    const active: ActiveTerm = { term: { ...fields, signal: abort.signal }, abort, lastRenewSentAtMs: grantedAtMs, renewTimer: undefined, deadlineTimer: undefined, renewing: false };
+    const signal = checkOnRead(abort.signal, () => {
+      if (this.active === active && this.pastDeadline(active)) this.stepDown('renewDeadline');
+    });
+    const active: ActiveTerm = { term: { ...fields, signal }, abort, lastRenewSentAtMs: grantedAtMs, renewTimer: undefined, deadlineTimer: undefined, renewing: false };
     this.active = active;
     this.logger.info('became leader', { fencingToken: fields.token, leaseTtlSeconds: fields.ttlSeconds });
     this.options.metrics?.leadershipChanged(true);
@@ -180,6 +207,11 @@ export class LeaderElector {
 
   private async renew(active: ActiveTerm): Promise<void> {
     if (active.renewing) return; // the previous renewal is still waiting on etcd
+    if (this.pastDeadline(active)) {
+      // The timer fired late (a pause): the term is over; renewing now would only prolong its lease.
+      this.stepDown('renewDeadline');
+      return;
+    }
     active.renewing = true;
     const sentAtMs = this.options.clock.monotonicNow();
     try {

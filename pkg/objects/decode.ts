@@ -21,7 +21,7 @@ export type KeyClass =
 export interface Malformed {
   readonly type: 'malformed';
   readonly kind: ObjectKind;
-  /** "<kind>: <field>: <rule>", issues joined by "; ". */
+  /** "<kind>: <field>: <rule>", issues joined by "; "; cut at MAX_REASON_CHARS (it is logged and reported). */
   readonly reason: string;
   /** The key's last segment when it is a valid id. */
   readonly id: string | undefined;
@@ -116,6 +116,20 @@ function issuesText(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'value'}: ${i.message}`).join('; ');
 }
 
+/**
+ * Longest reason kept. Messages can quote the bad value (node-semver's "Invalid comparator: <range>",
+ * a key's id), which may be megabytes; the reason goes into a log line and into the InvalidSpec report,
+ * whose message the API caps at 4,096 characters (issue 13: a 1 MB range was never reported).
+ */
+const MAX_REASON_CHARS = 1_000;
+
 function malformed(kind: ObjectKind, detail: string, id: string | undefined, phase?: InstancePhase): Malformed {
-  return { type: 'malformed', kind, reason: `${kind}: ${detail}`, id, phase: kind === 'instance' ? phase : undefined };
+  return { type: 'malformed', kind, reason: bounded(`${kind}: ${detail}`), id, phase: kind === 'instance' ? phase : undefined };
+}
+
+function bounded(text: string): string {
+  if (text.length <= MAX_REASON_CHARS) return text;
+  const low = text.charCodeAt(MAX_REASON_CHARS);
+  const cut = low >= 0xdc00 && low <= 0xdfff ? MAX_REASON_CHARS - 1 : MAX_REASON_CHARS; // never split a surrogate pair
+  return `${text.slice(0, cut)}… (${text.length - cut} more characters)`;
 }

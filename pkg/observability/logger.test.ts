@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { SecretRegistry, WinstonLogger } from './logger';
+import { inMemoryTracing } from './testing';
 
 function capture(level: 'info' | 'debug', secrets?: SecretRegistry): { logger: WinstonLogger; lines: () => Array<Record<string, unknown>> } {
   const stream = new PassThrough();
@@ -43,5 +44,31 @@ describe('WinstonLogger', () => {
     const err = Object.assign(new Error('boom'), { code: 'Boom' });
     logger.warn('failed', { err });
     expect(lines()[0]?.['err']).toEqual({ name: 'Error', message: 'boom', code: 'Boom' });
+  });
+
+  it('keeps the message constant when the fields carry a message of their own', () => {
+    const { logger, lines } = capture('info');
+    logger.info('report sent', { message: '0/3 workers fit' });
+    expect(lines()[0]).toEqual(expect.objectContaining({ message: 'report sent', detail: '0/3 workers fit' }));
+  });
+
+  it('stamps a line written inside a span with its trace_id and span_id, and one outside with neither', async () => {
+    const t = inMemoryTracing();
+    try {
+      const { logger, lines } = capture('info');
+      const child = logger.child({ component: 'scheduler' });
+      await t.tracing.inSpanAsync('reconcile', 'internal', async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        child.info('schedule accepted', { instanceId: 'li-1' });
+      });
+      child.info('after');
+      const span = t.spans()[0]?.spanContext();
+      const [inside, outside] = lines();
+      expect(inside).toEqual(expect.objectContaining({ message: 'schedule accepted', trace_id: span?.traceId, span_id: span?.spanId }));
+      expect(outside).not.toHaveProperty('trace_id');
+      expect(outside).not.toHaveProperty('span_id');
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,5 +1,7 @@
 // Structured logs: winston JSON on stdout, a child logger per component, constant messages with
-// data in fields. Registered secrets are scrubbed from every line, whatever field carries them.
+// data in fields. Registered secrets are scrubbed from every line, whatever field carries them. A
+// line written while a span is active carries that span's trace_id and span_id (issue 11).
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import winston from 'winston';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -84,24 +86,41 @@ export class WinstonLogger implements Logger {
   }
 
   debug(message: string, fields?: LogFields): void {
-    this.inner.debug(message, fields);
+    this.inner.debug(message, withTraceIds(fields));
   }
 
   info(message: string, fields?: LogFields): void {
-    this.inner.info(message, fields);
+    this.inner.info(message, withTraceIds(fields));
   }
 
   warn(message: string, fields?: LogFields): void {
-    this.inner.warn(message, fields);
+    this.inner.warn(message, withTraceIds(fields));
   }
 
   error(message: string, fields?: LogFields): void {
-    this.inner.error(message, fields);
+    this.inner.error(message, withTraceIds(fields));
   }
 
   child(fields: LogFields): Logger {
     return new WinstonLogger(this.inner.child(fields), this.root);
   }
+}
+
+/**
+ * The fields plus trace_id and span_id of the active span, read here, at the call, rather than in a
+ * winston format: winston runs formats when its stream gets to the line, which behind a transport
+ * that acknowledges asynchronously is after the call returned, in another span's context.
+ */
+function withTraceIds(fields: LogFields | undefined): LogFields | undefined {
+  const span = trace.getSpanContext(context.active());
+  const safe = fields !== undefined && 'message' in fields ? keepMessageConstant(fields) : fields;
+  if (span === undefined || !isSpanContextValid(span)) return safe;
+  return { ...safe, trace_id: span.traceId, span_id: span.spanId };
+}
+
+/** winston appends a `message` field to the line's message; it goes under `detail` so messages stay constant. */
+function keepMessageConstant({ message, ...rest }: LogFields): LogFields {
+  return { ...rest, detail: message };
 }
 
 /** Errors log as {name, message, code, cause}, not as {} (their fields are not enumerable). */

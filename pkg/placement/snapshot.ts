@@ -238,9 +238,13 @@ export class Snapshot {
   }
 }
 
+/**
+ * Equal keys exactly when the shapes are equal. JSON, not a separator join: joined, the node
+ * definitions [] and [""] (or ["a\u0000b"] and ["a", "b"]) made one key, so one worker's shape
+ * answered for the other's (issue 13, found by pkg/placement/bad-input.property.test.ts).
+ */
 function shapeKey(w: Worker): string {
-  const defs = [...new Set(w.nodeDefinitions)].sort().join('\u0000');
-  return `${w.status}\u0001${w.license}\u0001${w.cmlVersion?.raw ?? ''}\u0001${defs}`;
+  return JSON.stringify([w.status, w.license, w.cmlVersion?.raw ?? null, [...new Set(w.nodeDefinitions)].sort()]);
 }
 
 function sameHolding(a: Holding, b: Holding): boolean {

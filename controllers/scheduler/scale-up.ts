@@ -1,0 +1,117 @@
+// Scale-up requests (contract §2), off by default. For an instance that fits nowhere now and is in
+// its timeslot window, the first template of scaleUp.templates whose empty worker it would fit is
+// asked for, naming every waiting instance that would fit that worker (at most 100, sorted). A
+// template is outstanding while a worker of it is PENDING, PROVISIONING or STARTING in the cache (its
+// capacity is incoming), or for cooldownSeconds after the API's reply, whichever ends later; no new
+// request for it meanwhile. An unknown outcome counts as a reply (the request may have been taken).
+import type { Clock } from '../../pkg/clock';
+import type { ScaleUpTemplate, SchedulerConfig } from '../../pkg/config';
+import type { ControlPlaneClient } from '../../pkg/controlplane';
+import { isStaleFencingToken } from '../../pkg/controlplane';
+import type { Term } from '../../pkg/leaderelection';
+import type { LabletInstance, Worker } from '../../pkg/objects';
+import { workerSchema } from '../../pkg/objects';
+import type { Logger } from '../../pkg/observability';
+import { NOOP_LOGGER } from '../../pkg/observability';
+import type { Placer } from '../../pkg/placement';
+import { Snapshot } from '../../pkg/placement';
+
+const MAX_INSTANCE_IDS = 100;
+
+export interface ScaleUpPlannerOptions {
+  readonly client: Pick<ControlPlaneClient, 'requestScaleUp'>;
+  readonly placer: () => Placer;
+  readonly config: () => SchedulerConfig;
+  /** True while a worker of the template is PENDING, PROVISIONING or STARTING in the cache. */
+  readonly isIncoming: (template: string) => boolean;
+  /** The instances now waiting as unschedulable and in their timeslot window. */
+  readonly waiting: () => Iterable<LabletInstance>;
+  /** Ends the term at once (StaleFencingToken). */
+  readonly stepDown: () => void;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+}
+
+interface TemplateWorker {
+  readonly template: ScaleUpTemplate;
+  /** A snapshot holding one empty worker of the template. */
+  readonly snapshot: Snapshot;
+}
+
+export class ScaleUpPlanner {
+  private readonly repliedAtMs = new Map<string, number>();
+  private readonly inFlight = new Set<string>();
+  private templatesKey = '';
+  private templates: readonly TemplateWorker[] = [];
+  private readonly logger: Logger;
+
+  constructor(private readonly o: ScaleUpPlannerOptions) {
+    this.logger = o.logger ?? NOOP_LOGGER;
+  }
+
+  /** Called after `instance` (ready, in its window) found no worker; sends a request when one is due. */
+  async consider(instance: LabletInstance, term: Term): Promise<void> {
+    const { scaleUp } = this.o.config();
+    if (!scaleUp.enabled) return;
+    const target = this.templateFor(instance);
+    if (target === undefined || this.isOutstanding(target.template.name, scaleUp.cooldownSeconds)) return;
+    const name = target.template.name;
+    const ids = [...this.o.waiting()].filter((i) => this.fits(i, target)).map((i) => i.id);
+    if (!ids.includes(instance.id)) ids.push(instance.id);
+    const instanceIds = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, MAX_INSTANCE_IDS);
+    const reason = `${instanceIds.length} waiting instance(s) fit no worker now and would fit an empty ${name} worker`;
+    this.inFlight.add(name);
+    try {
+      await this.o.client.requestScaleUp({ template: name, reason, instanceIds }, { fencingToken: term.token, signal: term.signal });
+      this.logger.info('scale-up requested', { template: name, instances: instanceIds.length, fencingToken: term.token });
+    } catch (err: unknown) {
+      if (isStaleFencingToken(err)) this.o.stepDown();
+      else this.logger.warn('scale-up request not accepted', { template: name, err });
+    } finally {
+      this.inFlight.delete(name);
+      this.repliedAtMs.set(name, this.o.clock.monotonicNow());
+    }
+  }
+
+  private isOutstanding(template: string, cooldownSeconds: number): boolean {
+    if (this.inFlight.has(template) || this.o.isIncoming(template)) return true;
+    const replied = this.repliedAtMs.get(template);
+    return replied !== undefined && this.o.clock.monotonicNow() - replied < cooldownSeconds * 1000;
+  }
+
+  private templateFor(instance: LabletInstance): TemplateWorker | undefined {
+    return this.currentTemplates().find((t) => this.fits(instance, t));
+  }
+
+  private fits(instance: LabletInstance, target: TemplateWorker): boolean {
+    return this.o.placer().place(instance, target.snapshot).result === 'scheduled';
+  }
+
+  private currentTemplates(): readonly TemplateWorker[] {
+    const { templates } = this.o.config().scaleUp;
+    const key = JSON.stringify(templates);
+    if (key !== this.templatesKey) {
+      this.templates = templates.map((template) => {
+        const snapshot = new Snapshot();
+        snapshot.upsertWorker(emptyWorkerOf(template));
+        return { template, snapshot };
+      });
+      this.templatesKey = key;
+    }
+    return this.templates;
+  }
+}
+
+/** The worker a template would add: RUNNING, empty, with the template's shape. */
+function emptyWorkerOf(template: ScaleUpTemplate): Worker {
+  return workerSchema.parse({
+    id: `template-${template.name}`,
+    status: 'RUNNING',
+    license: template.license,
+    cmlVersion: template.cmlVersion,
+    nodeDefinitions: template.nodeDefinitions,
+    capacity: template.capacity,
+    template: template.name,
+    region: template.region,
+  });
+}

@@ -1,0 +1,116 @@
+import { CONTRACT_METRICS as C, EXTRA_METRICS as X } from './metric-names';
+import { OtelMetrics } from './metrics';
+import type { PrometheusMetrics } from './prometheus';
+import { PROMETHEUS_CONTENT_TYPE, startPrometheusMetrics } from './prometheus';
+import { parseExposition } from './testing';
+
+describe('OtelMetrics on the Prometheus pipeline', () => {
+  let prometheus: PrometheusMetrics;
+  let m: OtelMetrics;
+
+  beforeEach(async () => {
+    prometheus = await startPrometheusMetrics();
+    m = new OtelMetrics(prometheus.meter);
+  });
+  afterEach(() => prometheus.shutdown());
+
+  const scrape = async () => parseExposition(await prometheus.scrape());
+
+  it('counts attempts by result and records their duration in sub-millisecond buckets', async () => {
+    m.scheduler.attempt('scheduled', 0.3);
+    m.scheduler.attempt('unschedulable', 0.04);
+    m.scheduler.attempt('scheduled', 2);
+    const e = await scrape();
+    expect(e.value(C.scheduleAttempts, { result: 'scheduled' })).toBe(2);
+    expect(e.value(C.scheduleAttempts, { result: 'unschedulable' })).toBe(1);
+    expect(e.types.get(C.attemptDuration)).toBe('histogram');
+    expect(e.value(`${C.attemptDuration}_bucket`, { le: '0.00005' })).toBe(1);
+    expect(e.value(`${C.attemptDuration}_bucket`, { le: '0.0005' })).toBe(2);
+    expect(e.value(`${C.attemptDuration}_count`)).toBe(3);
+  });
+
+  it('records end-to-end latency in seconds up to hours', async () => {
+    m.scheduler.accepted(90_000);
+    const e = await scrape();
+    expect(e.value(`${C.e2eDuration}_bucket`, { le: '60' })).toBe(0);
+    expect(e.value(`${C.e2eDuration}_bucket`, { le: '120' })).toBe(1);
+    expect(e.value(`${C.e2eDuration}_bucket`, { le: '7200' })).toBe(1);
+    expect(e.value(`${C.e2eDuration}_sum`)).toBe(90);
+  });
+
+  it('counts each reason once per no-fit attempt', async () => {
+    m.scheduler.unschedulableReasons({ InsufficientMemory: 7, LicenseMismatch: 5 });
+    m.scheduler.unschedulableReasons({ InsufficientMemory: 1, RejectedByApi: 0 });
+    const e = await scrape();
+    expect(e.value(C.unschedulableReasons, { reason: 'InsufficientMemory' })).toBe(2);
+    expect(e.value(C.unschedulableReasons, { reason: 'LicenseMismatch' })).toBe(1);
+    expect(e.value(C.unschedulableReasons, { reason: 'RejectedByApi' })).toBeUndefined();
+  });
+
+  it('reports the queue depth last set, and counts retries and adds', async () => {
+    m.queue.setDepth(5);
+    m.queue.setDepth(3);
+    m.queue.incRetries();
+    m.queue.incAdds();
+    m.queue.observeQueueLatencyMs(2);
+    m.queue.observeWorkDurationMs(20);
+    m.runner.reconcileFinished('requeueAfter', 1);
+    const e = await scrape();
+    expect([e.value(C.workqueueDepth), e.value(C.workqueueRetries), e.value(X.workqueueAdds)]).toEqual([3, 1, 1]);
+    expect([e.value(`${X.workqueueQueueDuration}_count`), e.value(`${X.workqueueWorkDuration}_count`)]).toEqual([1, 1]);
+    expect(e.value(X.reconciles, { outcome: 'requeueAfter' })).toBe(1);
+  });
+
+  it('labels client requests by route template and status, or error type when no answer came', async () => {
+    m.client.recordRequest({ method: 'POST', route: '/api/internal/instances/{id}/schedule', statusCode: 409, errorType: undefined, durationSeconds: 0.02 });
+    m.client.recordRequest({ method: 'POST', route: '/api/internal/instances/{id}/schedule', statusCode: undefined, errorType: 'Timeout', durationSeconds: 5 });
+    const e = await scrape();
+    const route = '/api/internal/instances/{id}/schedule';
+    expect(e.value(`${C.clientRequestDuration}_count`, { http_route: route, http_response_status_code: '409' })).toBe(1);
+    expect(e.value(`${C.clientRequestDuration}_count`, { http_route: route, error_type: 'Timeout' })).toBe(1);
+  });
+
+  it('tracks leadership as a gauge and counts each change once', async () => {
+    expect((await scrape()).value(C.isLeader)).toBe(0);
+    m.elector.leadershipChanged(true);
+    m.elector.leadershipChanged(true);
+    const leading = await scrape();
+    m.elector.leadershipChanged(false);
+    const after = await scrape();
+    expect([leading.value(C.isLeader), leading.value(C.leaderChanges)]).toEqual([1, 1]);
+    expect([after.value(C.isLeader), after.value(C.leaderChanges)]).toEqual([0, 2]);
+  });
+
+  it('counts relists, malformed values and config reloads by their label', async () => {
+    m.informer.relisted('compacted');
+    m.cache.malformedValue('worker');
+    m.config.reloaded('failure');
+    const e = await scrape();
+    expect(e.value(C.informerRelists, { reason: 'compacted' })).toBe(1);
+    expect(e.value(C.malformedValues, { kind: 'worker' })).toBe(1);
+    expect(e.value(C.configReloads, { result: 'failure' })).toBe(1);
+  });
+
+  it('reads pending counts, paused and the oldest pending age from their sources at each scrape', async () => {
+    const pending = { active: 2, backoff: 1, waiting_timeslot: 0, unschedulable: 4 };
+    let paused = false;
+    m.watchPending(() => pending);
+    m.watchPaused(() => paused);
+    m.watchOldestPending(() => 42.5);
+    const first = await scrape();
+    pending.active = 0;
+    paused = true;
+    const second = await scrape();
+    expect(['active', 'backoff', 'waiting_timeslot', 'unschedulable'].map((queue) => first.value(C.pendingInstances, { queue }))).toEqual([2, 1, 0, 4]);
+    expect([second.value(C.pendingInstances, { queue: 'active' }), first.value(X.paused), second.value(X.paused)]).toEqual([0, 0, 1]);
+    expect(first.value(X.oldestPending)).toBe(42.5);
+  });
+
+  it('serves plain series: no target_info, no scope labels', async () => {
+    m.queue.incRetries();
+    const text = await prometheus.scrape();
+    expect(text).not.toContain('target_info');
+    expect(text).not.toContain('otel_scope');
+    expect(PROMETHEUS_CONTENT_TYPE).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+});
