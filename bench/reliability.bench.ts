@@ -46,7 +46,8 @@ async function apiOutages(cluster: EtcdCluster): Promise<void> {
   const f = await startSchedulerFixture(cluster.endpoints, uniquePrefix('bench-outage')); // its API only
   const dir = await mkdtemp(join(tmpdir(), 'bench-reliability-'));
   await writeFile(join(dir, 'config.yaml'), LIMITS);
-  await f.putWorkers([worker('w-1'), worker('w-2'), worker('w-3'), worker('w-4')]);
+  const roomy = { capacity: { cpuCores: 1_000, memoryGb: 4_000, storageGb: 40_000 } }; // every run's instances fit
+  await f.putWorkers([worker('w-1', roomy), worker('w-2', roomy), worker('w-3', roomy), worker('w-4', roomy)]);
   const proc = await startScheduler({ ETCD_ENDPOINTS: cluster.endpoints.join(','), ETCD_PREFIX: f.prefix, CONTROL_PLANE_API_URL: f.api.url, CONFIG_FILE: join(dir, 'config.yaml'), SCHEDULER_ID: 'bench' });
   try {
     await waitFor(async () => ((await proc.get('/debug/leader')).body as { leader?: boolean }).leader === true, { timeoutMs: 30_000, message: 'the service to lead' });

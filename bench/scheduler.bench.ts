@@ -11,13 +11,19 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SchedulerService } from '../controllers/scheduler';
 import type { SchedulerMetrics } from '../controllers/scheduler';
 import { SystemClock } from '../pkg/clock';
 import { ConfigHolder, parseConfig } from '../pkg/config';
 import { HttpControlPlaneClient } from '../pkg/controlplane';
 import { leaderKey } from '../pkg/objects';
-import { NOOP_LOGGER } from '../pkg/observability';
+import type { SchedulerServiceOptions } from '../controllers/scheduler';
+import { NOOP_LOGGER, OtelMetrics, OtelTracing, startPrometheusMetrics } from '../pkg/observability';
 import { EtcdStore } from '../pkg/store';
 import { freePort } from '../e2e/support/scheduler-process';
 import { instance, worker } from '../e2e/support/fleets';
@@ -39,6 +45,27 @@ const CLK_TCK = 100;
 // --pin: this process (client or scheduler) on CPU 0, etcd and the API on CPU 1, so the write path
 // gets the same CPU in both runs and the scheduler's own work cannot slow the API down.
 const PIN = process.argv.includes('--pin');
+// --telemetry: the service's metrics (OTel SDK, Prometheus pipeline) and a span per reconcile
+// (every one sampled, exported to a sink that drops them), as main.ts wires them.
+const TELEMETRY = process.argv.includes('--telemetry');
+
+async function telemetryFor(own: SchedulerMetrics): Promise<Pick<SchedulerServiceOptions, 'metrics' | 'tracing'>> {
+  if (!TELEMETRY) return { metrics: { metrics: own } };
+  const m = new OtelMetrics((await startPrometheusMetrics()).meter);
+  const sink: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: () => Promise.resolve() };
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(sink)] });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const both: SchedulerMetrics = {
+    attempt: (r, ms) => { own.attempt(r, ms); m.scheduler.attempt(r, ms); },
+    accepted: (ms) => { own.accepted(ms); m.scheduler.accepted(ms); },
+    unschedulableReasons: (r) => { own.unschedulableReasons(r); m.scheduler.unschedulableReasons(r); },
+  };
+  return {
+    tracing: new OtelTracing({ tracer: provider.getTracer('bench') }),
+    metrics: { metrics: both, queueMetrics: m.queue, runnerMetrics: m.runner, informer: m.informer, elector: m.elector, malformedValue: (k) => m.cache.malformedValue(k) },
+  };
+}
 
 function pin(pid: number | undefined, cpu: number): void {
   if (PIN && pid !== undefined) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
@@ -145,7 +172,7 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   const schedulerStore = await EtcdStore.connect({ endpoints });
   const c = client(api.url, IN_FLIGHT);
   const config = new ConfigHolder(parseConfig(`reconcile: {workers: ${IN_FLIGHT}}\ncontrolPlane: {qps: 1000000, burst: 1000000}`));
-  const service = new SchedulerService({ store: schedulerStore, client: c, prefix, schedulerId: 'bench', config, clock, logger: NOOP_LOGGER, metrics: { metrics } });
+  const service = new SchedulerService({ store: schedulerStore, client: c, prefix, schedulerId: 'bench', config, clock, logger: NOOP_LOGGER, ...(await telemetryFor(metrics)) });
   const cpu0 = process.cpuUsage();
   const apiCpu0 = api.cpuSeconds();
   const started = performance.now();
@@ -174,7 +201,7 @@ async function main(): Promise<void> {
   }
   const store = await EtcdStore.connect({ endpoints: etcd.endpoints });
   try {
-    console.log(`scheduler benchmark: ${INSTANCES} PENDING instances over ${WORKERS} workers, ${IN_FLIGHT} schedule calls in flight, etcd 3.4 --unsafe-no-fsync on loopback, node ${process.version}${PIN ? ', pinned: scheduler/client on CPU 0, etcd + API on CPU 1' : ', unpinned (all on 2 shared cores)'}`);
+    console.log(`scheduler benchmark: ${INSTANCES} PENDING instances over ${WORKERS} workers, ${IN_FLIGHT} schedule calls in flight, etcd 3.4 --unsafe-no-fsync on loopback, node ${process.version}${PIN ? ', pinned: scheduler/client on CPU 0, etcd + API on CPU 1' : ', unpinned (all on 2 shared cores)'}${TELEMETRY ? ', telemetry on (metrics, every reconcile traced)' : ', telemetry off'}`);
     // --no-baseline: the scheduler alone (for profiling it); the ratio is then against 1.
     const alone = process.argv.includes('--no-baseline') || ARRIVAL_RATE > 0 ? { rate: Number.NaN, apiCpu: Number.NaN, clientCpu: Number.NaN } : await apiAlone(store, etcd.endpoints);
     console.log(`development API alone: ${fmt(alone.rate, 0)} schedules/s; CPU per schedule: API ${fmt((alone.apiCpu / INSTANCES) * 1000, 3)} ms, client ${fmt((alone.clientCpu / INSTANCES) * 1000, 3)} ms`);
