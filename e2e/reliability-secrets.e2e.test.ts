@@ -138,6 +138,8 @@ describe('secrets in no output', () => {
     running.push(p);
     await waitFor(() => p.output.some((l) => /auth|password|permission/i.test(l) && !l.includes('configuration loaded')), { timeoutMs: 30_000, message: 'an authentication failure in the log' });
     expect(await statusOf(p, '/readyz')).toBe(503);
+    // A human must act: said once at error level, naming what to fix.
+    await waitFor(() => p.output.some((l) => l.includes('"level":"error"') && l.includes('ETCD_PASSWORD_FILE')), { timeoutMs: 30_000, message: 'an error line naming ETCD_PASSWORD_FILE' });
     const texts = await endpointTexts(p, []);
     p.kill('SIGTERM');
     await p.exited;

@@ -74,3 +74,11 @@ function describeCause(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   return String(cause);
 }
+
+/** etcd3's errors when etcd refuses the configured user, password or their permissions. */
+const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['EtcdAuthenticationFailedError', 'EtcdInvalidAuthTokenError', 'EtcdPermissionDeniedError']);
+
+/** True when etcd refused our credentials: a human must fix ETCD_USERNAME / ETCD_PASSWORD_FILE or the role. */
+export function isCredentialsRefused(err: unknown): boolean {
+  return err instanceof Error && CREDENTIAL_ERRORS.has(err.constructor.name);
+}

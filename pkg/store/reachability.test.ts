@@ -64,6 +64,24 @@ describe('EtcdReachability', () => {
     expect(pings).toHaveLength(1);
   });
 
+  it.each([
+    ['refused credentials at error level, naming what to fix', 'EtcdAuthenticationFailedError', 'error', 'ETCD_PASSWORD_FILE'],
+    ['a connection failure at warn level', 'Error', 'warn', 'etcd unreachable'],
+  ])('logs %s', async (_situation, errorClass, level, expected) => {
+    const lines: Array<[string, string]> = [];
+    const record = (lvl: string) => (message: string): void => { lines.push([lvl, message]); };
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error'), child: () => logger };
+    const failing = class extends Error {};
+    Object.defineProperty(failing, 'name', { value: errorClass });
+    const probe = new EtcdReachability({ clock: new FakeClock(0), logger, ping: () => Promise.reject(new failing('refused')) });
+    await probe.probe();
+    await probe.probe();
+    probe.stop();
+    expect(lines).toHaveLength(1); // logged once, on the first answer, not on every retry
+    expect(lines[0]?.[0]).toBe(level);
+    expect(lines[0]?.[1]).toContain(expected);
+  });
+
   it('refuses a first backoff above the cap', () => {
     expect(() => new EtcdReachability({ clock: new FakeClock(), ping: () => Promise.resolve(), initialBackoffMs: 5, maxBackoffMs: 1 })).toThrow('initialBackoffMs');
   });

@@ -4,6 +4,7 @@
 import type { Clock, Timer } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
+import { isCredentialsRefused } from './errors';
 
 export interface ReachabilityOptions {
   /** The call that proves etcd answers (Store.currentRevision). */
@@ -23,8 +24,10 @@ export interface ReachabilityOptions {
 }
 
 export class EtcdReachability {
-  private reachable = false;
+  /** Undefined until the first answer, so the first failure is logged too. */
+  private reachable: boolean | undefined;
   private lastError: string | undefined = 'not checked yet';
+  private credentialsRefused = false;
   private failures = 0;
   private timer: Timer | undefined;
   private stopped = false;
@@ -56,12 +59,12 @@ export class EtcdReachability {
   }
 
   isReachable(): boolean {
-    return this.reachable;
+    return this.reachable === true;
   }
 
   /** The last failure, for the readiness body; undefined while reachable. */
   detail(): string | undefined {
-    return this.reachable ? undefined : this.lastError;
+    return this.reachable === true ? undefined : this.lastError;
   }
 
   /** One ping now; resolves with the outcome. Never rejects. */
@@ -75,6 +78,7 @@ export class EtcdReachability {
     } catch (err: unknown) {
       ok = false;
       this.lastError = err instanceof Error ? err.message : String(err);
+      this.credentialsRefused = isCredentialsRefused(err);
     }
     this.record(ok);
     if (!this.stopped) this.timer = this.options.clock.setTimer(this.nextDelayMs(), () => void this.probe());
@@ -86,6 +90,7 @@ export class EtcdReachability {
     if (ok === this.reachable) return;
     this.reachable = ok;
     if (ok) this.logger.info('etcd reachable');
+    else if (this.credentialsRefused) this.logger.error('etcd refused our credentials: check ETCD_USERNAME, ETCD_PASSWORD_FILE and the user\'s role', { err: this.lastError });
     else this.logger.warn('etcd unreachable', { err: this.lastError });
     this.options.onChange?.(ok);
   }
