@@ -11,6 +11,9 @@ const common = {
   testEnvironment: 'node',
 };
 module.exports = {
+  // The e2e suites mostly wait on etcd and child processes: two workers halve the wall time on the
+  // 2-core machines this runs on (Jest's default there is one), with every deadline still generous.
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{pkg,controllers,dev,config,manifests}/**/*.test.ts', '<rootDir>/main.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'], slowTestThreshold: 30 },
