@@ -81,6 +81,7 @@ export class SchedulerController {
   private running: Promise<void> = Promise.resolve();
   private resyncTimer: Timer | undefined;
   private placerKey = '';
+  private placerConfig: SchedulerConfig['placement'] | undefined;
   private placer: Placer | undefined;
 
   constructor(private readonly o: SchedulerControllerOptions) {
@@ -230,15 +231,23 @@ export class SchedulerController {
     }
   }
 
+  /**
+   * The placer of the current configuration. Configurations are frozen and replaced whole on a
+   * change, so the placement section is compared by reference on the hot path and by content only
+   * when it was replaced (a reload that leaves placement alone keeps the placer and its shape caches).
+   */
   private currentPlacer(): Placer {
     const { placement } = this.o.config();
+    if (this.placer !== undefined && placement === this.placerConfig) return this.placer;
     const key = JSON.stringify([placement.placer, placement.weights, placement.percentageOfWorkersToScore]);
     if (this.placer === undefined || key !== this.placerKey) {
       this.placer = createPlacer(placement.placer, { weights: placement.weights, percentageOfWorkersToScore: placement.percentageOfWorkersToScore });
       this.placerKey = key;
     }
+    this.placerConfig = placement;
     return this.placer;
   }
+
 
   /** A worker of the template is on its way (contract §2: its capacity counts as incoming). */
   private isIncoming(template: string): boolean {
