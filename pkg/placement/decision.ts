@@ -1,7 +1,9 @@
 // What a placement decides, as data: a chosen worker with its scores, no fit with the reason
-// histogram and the message of contract §3, or an error stamped with the failing plugin. The per-worker
-// lists (verdicts, scored) are built on request, so a decision over 10,000 workers stays cheap to
-// make and to keep; they are sorted by worker id (byte order), scored workers best first.
+// histogram and the message of contract §3, or an error stamped with the failing plugin. A no-fit
+// decision keeps every worker's verdict (one byte per worker) and builds the list on request; a
+// scheduled one keeps its best SCORED_KEPT workers, and every verdict only when asked (PlaceOptions),
+// so the bounded log of decisions stays small at 10,000 workers. Lists are sorted by worker id (byte
+// order), scored workers best first.
 import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
 import { FILTER_REASONS } from './names';
 
@@ -36,10 +38,10 @@ export interface ScheduledDecision extends DecisionBase {
   readonly numFeasible: number;
   /** Why the other evaluated workers did not fit (message order). */
   readonly reasons: ReasonCounts;
-  /** Every scored (feasible) worker, best first (total descending, then worker id). */
+  /** The best scored (feasible) workers, at most SCORED_KEPT, best first (total descending, then worker id). */
   scored(): readonly WorkerScore[];
-  /** Every evaluated worker's verdict, by worker id. */
-  verdicts(): readonly WorkerVerdict[];
+  /** Every evaluated worker's verdict, by worker id; only when PlaceOptions.keepVerdicts asked for it. */
+  readonly verdicts: (() => readonly WorkerVerdict[]) | undefined;
 }
 
 export interface UnschedulableDecision extends DecisionBase {
@@ -91,6 +93,9 @@ export function orderedReasons<R extends string>(counts: Readonly<Partial<Record
   return out;
 }
 
+/** Scored workers a scheduled decision keeps: the winner and its closest runners-up, for /debug. */
+export const SCORED_KEPT = 10;
+
 /** Per-worker outcome codes a decision keeps: 0 not evaluated, 1 feasible, 2 + reason index rejected. */
 export const NOT_EVALUATED = 0;
 export const FEASIBLE = 1;
@@ -125,11 +130,6 @@ export function listVerdicts(
     out.push({ workerId: record.ids[i]!, plugin: pluginOf(code - REJECTED), reason });
   });
   return out.sort((a, b) => compareIds(a.workerId, b.workerId));
-}
-
-/** Every scored worker, best first: total descending, then worker id. */
-export function rankScores(record: DecisionRecord, scoreOf: (j: number) => WorkerScore): readonly WorkerScore[] {
-  return Array.from(record.positions, (_, j) => scoreOf(j)).sort((a, b) => b.total - a.total || compareIds(a.workerId, b.workerId));
 }
 
 /** make() once, on the first call. */

@@ -5,7 +5,8 @@
 import type { LabletInstance, Requirements, Resources } from '../objects';
 import type { FilterPluginName, FilterReason, ScorePluginName } from './names';
 import { FILTER_REASONS } from './names';
-import type { WorkerInfo, WorkerShape } from './snapshot';
+import type { WorkerShape } from './snapshot';
+import type { WorkerColumns } from './worker-table';
 
 export type Success = { readonly status: 'success' };
 /** Made by unschedulable(reason), which interns one per reason; code is the reason's FILTER_REASONS index. */
@@ -58,7 +59,7 @@ export interface ShapeFilterPlugin {
   filterShape(requirements: Requirements, shape: WorkerShape): FilterVerdict;
 }
 
-/** A filter over one worker (its allocation, holders or id). Must be pure and cheap. */
+/** A filter over one worker (its allocation, holders or id), read from the columns. Must be pure and cheap. */
 export interface WorkerFilterPlugin {
   readonly scope: 'worker';
   readonly name: FilterPluginName;
@@ -69,7 +70,8 @@ export interface WorkerFilterPlugin {
    * per-worker calls. Default: applies.
    */
   appliesTo?(request: PlacementRequest, shape: WorkerShape): boolean;
-  filter(request: PlacementRequest, worker: WorkerInfo): FilterVerdict;
+  /** The verdict for the worker at `position` of the columns. */
+  filter(request: PlacementRequest, workers: WorkerColumns, position: number): FilterVerdict;
 }
 
 export type FilterPlugin = ShapeFilterPlugin | WorkerFilterPlugin;
@@ -77,11 +79,12 @@ export type FilterPlugin = ShapeFilterPlugin | WorkerFilterPlugin;
 export interface ScorePlugin {
   readonly name: ScorePluginName;
   /**
-   * Once per decision: the score of every feasible worker, in order, each an integer 0..100 (one
-   * call with its own loop rather than a call per worker: 10,000 workers). Throwing, or a value
-   * out of range, makes the decision an error.
+   * Once per decision: out[j] = the score of the worker at positions[j], for j < count, each an
+   * integer 0..100 (one call with its own loop rather than a call per worker: 10,000 workers; out is
+   * the runner's reused buffer, so scoring allocates nothing). Throwing, a value out of range or one
+   * left unwritten makes the decision an error.
    */
-  score(request: PlacementRequest, feasible: readonly WorkerInfo[]): ArrayLike<number>;
+  score(request: PlacementRequest, workers: WorkerColumns, positions: Int32Array, count: number, out: Float64Array): void;
 }
 
 export interface WeightedScorer {
@@ -104,7 +107,7 @@ export function shapeFilter(
 export function workerFilter(
   name: FilterPluginName,
   reason: FilterReason,
-  passes: (request: PlacementRequest, worker: WorkerInfo) => boolean,
+  passes: (request: PlacementRequest, workers: WorkerColumns, position: number) => boolean,
   appliesTo: (request: PlacementRequest, shape: WorkerShape) => boolean,
 ): WorkerFilterPlugin {
   const rejected = unschedulable(reason);
@@ -113,6 +116,6 @@ export function workerFilter(
     name,
     reasons: [reason],
     appliesTo,
-    filter: (request, worker) => (passes(request, worker) ? SUCCESS : rejected),
+    filter: (request, workers, position) => (passes(request, workers, position) ? SUCCESS : rejected),
   };
 }

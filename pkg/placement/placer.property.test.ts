@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { satisfies } from 'semver';
 import type { LabletInstance, License, Resources, Worker, WorkerStatus } from '../objects';
 import { anInstance, aWorker } from '../objects/testing';
+import { SCORED_KEPT } from './decision';
 import { createPlacer } from './placer';
 import { Snapshot } from './snapshot';
 
@@ -28,6 +29,8 @@ interface World {
 }
 
 const IDS = ['w-1', 'w-10', 'w-2', 'W-3', 'w-a', 'w-b', 'w-c', 'w-9', 'x.1', 'x_2'];
+/** More workers than a decision keeps scored, with ids whose byte order is not their number's. */
+const MANY_IDS = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `W-${i}` : `w-${(i * 7) % 40}.${i}`));
 const SATISFIES: Record<License, License[]> = { enterprise: ['enterprise', 'personal'], personal: ['personal'], evaluation: ['evaluation'], none: [] };
 const DEFS = ['iosv', 'csr1000v', 'nxosv9000'];
 const REASONS = [
@@ -57,19 +60,19 @@ const workerArb = (id: string) =>
 const resourcesArb = fc.record({ cpu: amount, memory: amount, storage: amount, nodes: fc.constantFrom(0, 1, 3), ports: fc.constantFrom(0, 1, 3) })
   .map((r) => anInstance().withCpu(r.cpu).withMemory(r.memory).withStorage(r.storage).withNodes(r.nodes).withPorts(r.ports).build().requirements.resources);
 
-const worldArb: fc.Arbitrary<World> = fc
-  .uniqueArray(fc.constantFrom(...IDS), { minLength: 2, maxLength: IDS.length })
+const worldArbOf = (pool: readonly string[], maxHolders: number): fc.Arbitrary<World> => fc
+  .uniqueArray(fc.constantFrom(...pool), { minLength: 2, maxLength: pool.length })
   .chain((ids) =>
     fc.record({
       workers: fc.tuple(...ids.map(workerArb)),
       holders: fc.array(
         fc.record({
-          workerId: fc.constantFrom(...IDS, 'w-gone'),
+          workerId: fc.constantFrom(...pool, 'w-gone'),
           resources: resourcesArb,
           layer: fc.constantFrom<'observed' | 'assumed'>('observed', 'assumed'),
-          decoyWorkerId: fc.option(fc.constantFrom(...IDS), { nil: undefined }),
+          decoyWorkerId: fc.option(fc.constantFrom(...pool), { nil: undefined }),
         }),
-        { maxLength: 14 },
+        { maxLength: maxHolders },
       ).map((hs) => hs.map((h, i): HolderSpec => ({ ...h, instanceId: `h-${i}` }))),
       instance: fc.record({
         resources: resourcesArb,
@@ -85,11 +88,12 @@ const worldArb: fc.Arbitrary<World> = fc
           .withNodes(i.resources.nodesMilli / 1000).withPorts(i.resources.portsMilli / 1000).withLicenseAffinity(...i.affinity)
           .withCmlVersion(i.range).withNodeDefinitions(...i.defs).withPreferredRegion(i.region).build(),
       ),
-      rejected: fc.subarray(IDS, { maxLength: 2 }).map((r) => new Set(r)),
+      rejected: fc.subarray([...pool], { maxLength: 2 }).map((r) => new Set(r)),
       weights: fc.constantFrom<[number, number, number]>([6, 2, 2], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [3, 0, 1]),
-      order: fc.shuffledSubarray([...Array(ids.length + 14).keys()], { minLength: ids.length + 14 }),
+      order: fc.shuffledSubarray([...Array(ids.length + maxHolders).keys()], { minLength: ids.length + maxHolders }),
     }),
   );
+const worldArb = worldArbOf(IDS, 14);
 
 /** Builds the snapshot the long way round: decoys first, then workers and final holders interleaved. */
 function snapshotOf(world: World): Snapshot {
@@ -115,6 +119,8 @@ function snapshotOf(world: World): Snapshot {
 interface NaiveDecision {
   readonly workerId: string | undefined;
   readonly scores: Record<string, number> | undefined;
+  /** The best feasible workers' ids, best first (at most SCORED_KEPT). */
+  readonly ranked: readonly string[];
   readonly message: string;
   readonly reasonOf: Record<string, string | undefined>;
 }
@@ -155,10 +161,11 @@ function naivePlace(world: World): NaiveDecision {
     counts.sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
     const n = world.workers.length;
     const message = counts.length === 0 ? `0/${n} workers fit` : `0/${n} workers fit: ${counts.map(([r, k]) => `${k} ${r}`).join(', ')}`;
-    return { workerId: undefined, scores: undefined, message, reasonOf };
+    return { workerId: undefined, scores: undefined, ranked: [], message, reasonOf };
   }
   const maxHolders = Math.max(...feasible.map((f) => f.holders));
   let best: { id: string; sum: number; scores: Record<string, number> } | undefined;
+  const all: { id: string; sum: number }[] = [];
   for (const { w, a, holders } of feasible) {
     const pairs = [
       [a.cpuMilli + q.cpuMilli, w.capacity.cpuMilli],
@@ -175,29 +182,34 @@ function naivePlace(world: World): NaiveDecision {
     const [wb, wl, wlb] = world.weights;
     const sum = wb * scores.BinPacking + wl * scores.Locality + wlb * scores.LoadBalance;
     if (best === undefined || sum > best.sum) best = { id: w.id, sum, scores }; // sorted by id: ties keep the first
+    all.push({ id: w.id, sum });
   }
-  return { workerId: best?.id, scores: best?.scores, message: '', reasonOf };
+  const ranked = all.sort((x, y) => y.sum - x.sum || (x.id < y.id ? -1 : 1)).slice(0, SCORED_KEPT).map((x) => x.id);
+  return { workerId: best?.id, scores: best?.scores, ranked, message: '', reasonOf };
 }
 
 describe('default placer against a naive full scan', () => {
-  it('makes the same decision (seeded, 200 worlds)', () => {
+  it.each([
+    ['up to 10 workers', worldArb, 200],
+    [`up to ${MANY_IDS.length} workers, more than it keeps scored`, worldArbOf(MANY_IDS, 60), 60],
+  ])('makes the same decision and ranking on %s (seeded)', (_name, arb, numRuns) => {
     fc.assert(
-      fc.property(worldArb, (world) => {
+      fc.property(arb, (world) => {
         const [b, l, lb] = world.weights;
         const placer = createPlacer('default', { weights: { binPacking: b / 10, locality: l / 10, loadBalance: lb / 10 } });
-        const decision = placer.place(world.instance, snapshotOf(world), { rejectedWorkerIds: world.rejected });
+        const decision = placer.place(world.instance, snapshotOf(world), { rejectedWorkerIds: world.rejected, keepVerdicts: true });
         const naive = naivePlace(world);
         if (naive.workerId === undefined) {
           expect(decision.result === 'unschedulable' ? decision.message : decision.result).toBe(naive.message);
         } else {
-          expect(decision.result === 'scheduled' ? [decision.workerId, decision.score.scores] : decision.result)
-            .toEqual([naive.workerId, naive.scores]);
+          expect(decision.result === 'scheduled' ? [decision.workerId, decision.score.scores, decision.scored().map((x) => x.workerId)] : decision.result)
+            .toEqual([naive.workerId, naive.scores, naive.ranked]);
         }
         if (decision.result === 'error') return;
-        const verdicts = Object.fromEntries(decision.verdicts().map((v) => [v.workerId, v.reason]));
+        const verdicts = Object.fromEntries((decision.verdicts?.() ?? []).map((v) => [v.workerId, v.reason]));
         expect(verdicts).toEqual(naive.reasonOf);
       }),
-      { seed: 20261127, numRuns: 200 },
+      { seed: 20261127, numRuns },
     );
   });
 });

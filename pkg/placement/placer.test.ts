@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import type { LabletInstance, Worker } from '../objects';
 import { anInstance, aWorker } from '../objects/testing';
 import type { Decision, ScheduledDecision, UnschedulableDecision } from './decision';
+import { SCORED_KEPT } from './decision';
 import type { FilterPlugin, ScorePlugin } from './framework';
 import { errorVerdict, SUCCESS, unschedulable } from './framework';
 import type { Placer, PlacerConfig } from './placer';
@@ -146,6 +148,30 @@ describe('default placer: ties and determinism', () => {
     expect(d.scored().map((s) => s.workerId)).toEqual(['W-z', 'w-10', 'w-9', 'w-a', 'w-b']);
   });
 
+  it(`keeps the best ${SCORED_KEPT} scored workers, ties by id, however many tie at the cut`, () => {
+    // 25 equal workers: every total ties, so the kept ones are the smallest ids in byte order.
+    const ids = Array.from({ length: 25 }, (_, i) => (i % 2 === 0 ? `w-${i}` : `W-${50 - i}`));
+    const d = scheduled(placer().place(small, fleet(...ids.map((id) => aWorker(id).build()))));
+    expect(d.scored().map((s) => s.workerId)).toEqual([...ids].sort().slice(0, SCORED_KEPT));
+  });
+
+  it('keeps the same scored workers as a sort of every scored worker (seeded, generated fleets)', () => {
+    const fleetArb = fc.array(fc.record({ cpu: fc.constantFrom(16, 32), held: fc.integer({ min: 0, max: 3 }), near: fc.boolean() }), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(fleetArb, fc.integer({ min: 0, max: 1000 }), (specs, salt) => {
+        const s = fleet(...specs.map((w, i) => aWorker(`w-${(i * 7919 + salt) % 1009}-${i}`).withCpu(w.cpu).withRegion(w.near ? 'us-east-1' : undefined).build()));
+        specs.forEach((w, i) => {
+          for (let h = 0; h < w.held; h++) s.setHolder(`h-${i}-${h}`, s.workerIds()[i]!, small.requirements.resources);
+        });
+        const d = scheduled(placer().place(anInstance().withPreferredRegion('us-east-1').build(), s, { keepVerdicts: true }));
+        const all = (d.verdicts?.() ?? []).flatMap((v) => (v.reason === undefined ? [v] : []));
+        const sorted = all.sort((x, y) => y.total - x.total || (x.workerId < y.workerId ? -1 : 1)).slice(0, SCORED_KEPT);
+        expect(d.scored()).toEqual(sorted);
+      }),
+      { seed: 7, numRuns: 150 },
+    );
+  });
+
   it('makes the same decision for the same input, whatever order the fleet was built in', () => {
     const workers = Array.from({ length: 30 }, (_, i) =>
       aWorker(`w-${i}`).withCpu(8 + (i % 4)).withRegion(i % 3 === 0 ? 'us-east-1' : 'eu-west-1').build(),
@@ -170,8 +196,8 @@ describe('FrameworkPlacer: errors are never reasons', () => {
     scope: 'worker',
     name: 'ApiRejection',
     reasons: ['RejectedByApi'],
-    filter: (_request, worker) => {
-      if (worker.worker.id !== 'w-2') return SUCCESS;
+    filter: (_request, workers, at) => {
+      if (workers.worker(at).id !== 'w-2') return SUCCESS;
       if (verdict === 'throw') throw new Error('boom');
       return verdict === 'error' ? errorVerdict(new Error('bad data')) : unschedulable('InsufficientCpu');
     },
@@ -198,9 +224,10 @@ describe('FrameworkPlacer: errors are never reasons', () => {
     ['throws', () => { throw new Error('no score'); }, undefined, 'no score'],
     ['scores out of range', () => [0, 101], 'w-2', 'score 101 is not an integer in 0..100'],
     ['scores a fraction', () => [50.5, 0], 'w-1', 'score 50.5'],
-    ['scores too few workers', () => [1], undefined, 'gave 1 scores for 2 workers'],
-  ])('turns a scorer that %s into an error decision', (_name, score, workerId, message) => {
-    const scorer: ScorePlugin = { name: 'Locality', score };
+    ['scores too few workers', () => [1], 'w-2', 'gave no score'],
+    ['scores NaN', () => [Number.NaN, 1], 'w-1', 'score NaN'],
+  ])('turns a scorer that %s into an error decision', (_name, scores, workerId, message) => {
+    const scorer: ScorePlugin = { name: 'Locality', score: (_r, _w, _p, _count, out) => out.set(scores()) };
     const d = withFilter(contractFilters().at(-1)!, [scorer]).place(small, snapshot());
     expect(d).toMatchObject({ result: 'error', plugin: 'Locality', workerId });
     expect(d.result === 'error' ? d.message : '').toContain(message);
@@ -236,8 +263,8 @@ describe('FrameworkPlacer: errors are never reasons', () => {
       name: 'ApiRejection',
       reasons: ['RejectedByApi'],
       appliesTo: (_request, shape) => shape.license === 'evaluation',
-      filter: (_request, worker) => {
-        seen.push(worker.worker.id);
+      filter: (_request, workers, at) => {
+        seen.push(workers.worker(at).id);
         return unschedulable('RejectedByApi');
       },
     };
@@ -264,10 +291,12 @@ describe('percentageOfWorkersToScore', () => {
   it('stops once max(100, n x p%) feasible workers are found, and starts where the last decision stopped', () => {
     const p = placer({ percentageOfWorkersToScore: 10 });
     const s = many(300);
-    const first = scheduled(p.place(small, s));
-    const second = scheduled(p.place(small, s));
-    expect([first.numEvaluated, first.numFeasible, first.scored().length]).toEqual([100, 100, 100]);
-    expect(new Set(second.scored().map((x) => x.workerId)).has(first.workerId)).toBe(false);
+    const first = scheduled(p.place(small, s, { keepVerdicts: true }));
+    const second = scheduled(p.place(small, s, { keepVerdicts: true }));
+    expect([first.numEvaluated, first.numFeasible, first.scored().length]).toEqual([100, 100, SCORED_KEPT]);
+    const seen = (d: ScheduledDecision): string[] => (d.verdicts?.() ?? []).map((v) => v.workerId);
+    expect(seen(second)).toHaveLength(100);
+    expect(seen(second).filter((id) => seen(first).includes(id))).toEqual([]);
   });
 
   it('still scans every worker when nothing fits, so the histogram sums to N', () => {

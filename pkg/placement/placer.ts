@@ -25,6 +25,12 @@ export interface PlaceOptions {
    * Each is counted as RejectedByApi. Default: none.
    */
   readonly rejectedWorkerIds?: ReadonlySet<string>;
+  /**
+   * Keep every evaluated worker's verdict in a scheduled decision (ScheduledDecision.verdicts), for
+   * tests and tools: n bytes and a score per feasible worker per decision. Default false: a scheduled
+   * decision keeps only its best scored workers. A no-fit decision always keeps every verdict.
+   */
+  readonly keepVerdicts?: boolean;
 }
 
 /**

@@ -5,9 +5,11 @@
 // millionths), equal totals going to the smallest worker id in byte order; an Error verdict, a throw
 // or an out-of-range score makes the decision an error stamped with the plugin and worker, never a
 // reason. With percentageOfWorkersToScore = 100 (the default) the decision is exact and repeatable.
+// The loops read the snapshot's columns (worker-table.ts) and write into buffers kept across decisions,
+// so a decision over 10,000 workers allocates next to nothing; a decision copies out only what it keeps.
 import type { LabletInstance } from '../objects';
-import type { Decision, DecisionRecord, ErrorDecision, ReasonCounts, WorkerScore } from './decision';
-import { FEASIBLE, listVerdicts, memo, noFitMessage, orderedReasons, rankScores, REJECTED } from './decision';
+import type { Decision, DecisionRecord, ErrorDecision, ReasonCounts, WorkerScore, WorkerVerdict } from './decision';
+import { FEASIBLE, listVerdicts, memo, noFitMessage, orderedReasons, REJECTED, SCORED_KEPT } from './decision';
 import type {
   FilterPlugin,
   FilterVerdict,
@@ -22,7 +24,8 @@ import { ShapeOutcomeCache } from './shape-cache';
 import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
 import { FILTER_REASONS } from './names';
 import type { PlaceOptions, Placer } from './placer';
-import type { Snapshot, WorkerInfo } from './snapshot';
+import type { Snapshot } from './snapshot';
+import type { WorkerColumns } from './worker-table';
 
 export interface FrameworkPlacerOptions {
   /** Registry name, carried in every decision. */
@@ -57,26 +60,37 @@ interface Failure {
   readonly cause: unknown;
 }
 
-/** What the scan fills in. */
-interface Found {
+/**
+ * What the scan fills in, in buffers kept across decisions: valid until the next decision, so a
+ * decision copies what it keeps.
+ */
+class Found {
   /** Per worker position: NOT_EVALUATED, FEASIBLE or REJECTED + reason index. */
-  readonly outcome: Uint8Array;
+  outcome = new Uint8Array(0);
   /** Per reason index. */
-  readonly counts: number[];
-  /** Positions of the feasible workers, in scan order (a scratch buffer: the first numFeasible). */
-  readonly positions: Int32Array;
-  numFeasible: number;
-}
+  readonly counts: number[] = new Array<number>(FILTER_REASONS.length).fill(0);
+  /** Positions of the feasible workers, in scan order (the first numFeasible). */
+  positions = new Int32Array(0);
+  numFeasible = 0;
+  /** Workers the filters ran on. */
+  evaluated = 0;
 
-interface Filtered {
-  readonly failed: false;
-  /** Worker ids by position, as of the decision. */
-  readonly ids: readonly string[];
-  readonly outcome: Uint8Array;
-  readonly counts: readonly number[];
-  readonly feasible: readonly WorkerInfo[];
-  readonly feasiblePositions: Int32Array;
-  readonly evaluated: number;
+  reset(n: number): void {
+    if (this.outcome.length < n) {
+      const size = Math.max(n, 2 * this.outcome.length);
+      this.outcome = new Uint8Array(size);
+      this.positions = new Int32Array(size);
+    }
+    this.outcome.fill(0, 0, n);
+    this.counts.fill(0);
+    this.numFeasible = 0;
+    this.evaluated = 0;
+  }
+
+  /** A copy of what the lazy verdict list needs, pinning nothing live. */
+  record(ids: readonly string[], n: number): DecisionRecord {
+    return { ids, outcome: this.outcome.slice(0, n), positions: this.positions.slice(0, this.numFeasible) };
+  }
 }
 
 /** The worker filters one shape runs in a decision, and the shape filter verdict after them. */
@@ -89,12 +103,6 @@ interface ShapePlan {
   readonly verdict: ShapeOutcome['verdict'];
 }
 
-interface Scored {
-  readonly failed: false;
-  /** scores[s * numFeasible + j]: scorer s on feasible worker j. */
-  readonly scores: Uint8Array;
-  readonly best: number;
-}
 
 export class FrameworkPlacer implements Placer {
   readonly name: string;
@@ -114,7 +122,15 @@ export class FrameworkPlacer implements Placer {
   /** Reason index -> name of the filter that owns it (for verdict lists). */
   private readonly pluginOfReason = (code: number): FilterPluginName => this.filters[this.ownerOf[code]!]!.name;
   private nextStartIndex = 0;
-  private scratch = new Int32Array(0);
+  private readonly found = new Found();
+  /** Per scorer: its score of feasible worker j at [j] (kept across decisions). */
+  private readonly scoreColumns: Float64Array[];
+  /** Weighted total of feasible worker j at [j]: exact integers (weights in millionths). */
+  private totals = new Float64Array(0);
+  /** Indices j of the best feasible workers, best first (at most SCORED_KEPT). */
+  private readonly top = new Int32Array(SCORED_KEPT);
+  private readonly topSums = new Float64Array(SCORED_KEPT);
+  private readonly topRanks = new Int32Array(SCORED_KEPT);
 
   constructor(options: FrameworkPlacerOptions) {
     this.name = options.name;
@@ -123,6 +139,7 @@ export class FrameworkPlacer implements Placer {
     this.scorerNames = this.scorers.map((s) => s.name);
     this.weights = options.scorers.map((s) => toMillionths(s.plugin.name, s.weight));
     this.weightSum = this.weights.reduce((a, b) => a + b, 0);
+    this.scoreColumns = this.scorers.map(() => new Float64Array(0));
     if (this.weightSum <= 0) throw new Error('placement.weights: the weights must sum to more than 0');
     this.percentage = options.percentageOfWorkersToScore ?? 100;
     if (!(Number.isFinite(this.percentage) && this.percentage > 0 && this.percentage <= 100)) {
@@ -144,58 +161,57 @@ export class FrameworkPlacer implements Placer {
       requested: instance.requirements.resources,
       rejectedWorkerIds: options.rejectedWorkerIds ?? EMPTY_SET,
     };
-    const base = { instanceId: instance.id, placer: this.name, numWorkers: snapshot.size };
-    const filtered = this.filterWorkers(request, snapshot);
-    if (filtered.failed) return errorDecision(base, filtered);
-    const reasons = reasonCounts(filtered.counts);
-    // What the lazy lists need, and nothing live: a kept decision must not pin workers in memory.
-    const record: DecisionRecord = { ids: filtered.ids, outcome: filtered.outcome, positions: filtered.feasiblePositions };
-    if (filtered.feasible.length === 0) {
+    const n = snapshot.size;
+    const base = { instanceId: instance.id, placer: this.name, numWorkers: n };
+    const columns = snapshot.columns();
+    const found = this.found;
+    const filtered = this.filterWorkers(request, snapshot, columns);
+    if (filtered !== undefined) return errorDecision(base, filtered);
+    const reasons = reasonCounts(found.counts);
+    const m = found.numFeasible;
+    if (m === 0) {
+      // What the lazy list needs, and nothing live: a kept decision must not pin workers in memory.
+      const record = found.record(snapshot.workerIds(), n);
       const verdicts = memo(() => listVerdicts(record, this.pluginOfReason, undefined));
-      return { ...base, result: 'unschedulable', message: noFitMessage(base.numWorkers, reasons), reasons, verdicts };
+      return { ...base, result: 'unschedulable', message: noFitMessage(n, reasons), reasons, verdicts };
     }
-    const scored = this.scoreWorkers(request, filtered.feasible);
-    if (scored.failed) return errorDecision(base, scored);
-    const scoreOf = (j: number): WorkerScore => this.workerScore(record, scored.scores, j);
-    const best = scoreOf(scored.best);
+    const scored = this.scoreWorkers(request, columns, m);
+    if (scored !== undefined) return errorDecision(base, scored);
+    const kept = this.selectBest(columns, m);
+    const ids = snapshot.workerIds();
+    const best: WorkerScore[] = [];
+    for (let k = 0; k < kept; k++) best.push(this.workerScore(ids, this.top[k]!));
+    let verdicts: (() => readonly WorkerVerdict[]) | undefined;
+    if (options.keepVerdicts === true) {
+      const record = found.record(ids, n);
+      const all = Array.from({ length: m }, (_, j) => this.workerScore(ids, j));
+      verdicts = memo(() => listVerdicts(record, this.pluginOfReason, (j) => all[j]!));
+    }
     return {
       ...base,
       result: 'scheduled',
-      workerId: best.workerId,
-      score: best,
-      numEvaluated: filtered.evaluated,
-      numFeasible: filtered.feasible.length,
+      workerId: best[0]!.workerId,
+      score: best[0]!,
+      numEvaluated: found.evaluated,
+      numFeasible: m,
       reasons,
-      scored: memo(() => rankScores(record, scoreOf)),
-      verdicts: memo(() => listVerdicts(record, this.pluginOfReason, scoreOf)),
+      scored: () => best,
+      verdicts,
     };
   }
 
-  /** Every worker through the filters, in order, until enough feasible ones are found. */
-  private filterWorkers(request: PlacementRequest, snapshot: Snapshot): Filtered | Failure {
-    const workers = snapshot.workers();
-    const n = workers.length;
+  /** Every worker through the filters, in order, until enough feasible ones are found (into this.found). */
+  private filterWorkers(request: PlacementRequest, snapshot: Snapshot, columns: WorkerColumns): Failure | undefined {
+    const n = columns.size;
     const toFind = this.numFeasibleToFind(n);
     const start = toFind < n ? this.nextStartIndex % n : 0;
-    // Few allocations per decision (10,000 workers): a reused scratch buffer for feasible positions,
-    // then arrays of the exact size; growing arrays would make the garbage collector pause often.
-    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, 2 * this.scratch.length));
-    const found: Found = {
-      outcome: new Uint8Array(n),
-      counts: new Array<number>(FILTER_REASONS.length).fill(0),
-      positions: this.scratch,
-      numFeasible: 0,
-    };
+    this.found.reset(n);
     const planned = this.plans(request, snapshot);
     if (planned.failed) return planned;
-    const evaluated = this.scan(request, workers, planned.plans, start, toFind, found);
-    if (typeof evaluated !== 'number') return evaluated;
-    if (toFind < n) this.nextStartIndex = (start + evaluated) % n;
-    const feasiblePositions = found.positions.slice(0, found.numFeasible);
-    const feasible = new Array<WorkerInfo>(found.numFeasible);
-    for (let j = 0; j < feasible.length; j++) feasible[j] = workers[feasiblePositions[j]!]!;
-    const { outcome, counts } = found;
-    return { failed: false, ids: snapshot.workerIds(), outcome, counts, feasible, feasiblePositions, evaluated };
+    const failed = this.scan(request, columns, planned.plans, start, toFind, this.found);
+    if (failed !== undefined) return failed;
+    if (toFind < n) this.nextStartIndex = (start + this.found.evaluated) % n;
+    return undefined;
   }
 
   /**
@@ -231,38 +247,39 @@ export class FrameworkPlacer implements Placer {
   }
 
   /**
-   * The hot loop; returns how many workers it evaluated. Per worker, only its shape plan's filters
-   * are called; the shape's verdict applies when they all pass. Nothing follows the loop but its
-   * return: code after a long loop got no type feedback when V8 optimized the loop on the stack, and
-   * deoptimized this function on every call.
+   * The hot loop, over the columns. Per worker, only its shape plan's filters are called; the shape's
+   * verdict applies when they all pass. Nothing follows the loop but its return: code after a long
+   * loop got no type feedback when V8 optimized the loop on the stack, and deoptimized this function
+   * on every call.
    */
   private scan(
     request: PlacementRequest,
-    workers: readonly WorkerInfo[],
+    columns: WorkerColumns,
     plans: readonly (ShapePlan | undefined)[],
     start: number,
     toFind: number,
     found: Found,
-  ): number | Failure {
+  ): Failure | undefined {
     const { outcome, counts, positions } = found;
-    const n = workers.length;
+    const shapeIndex = columns.shapeIndex;
+    const n = columns.size;
     let numFeasible = 0;
     let evaluated = 0;
     let at = -1;
     let k = 0;
+    let i = -1;
     let plan: ShapePlan | undefined;
-    let worker: WorkerInfo | undefined;
     try {
       while (evaluated < n) {
-        const i = start + evaluated < n ? start + evaluated : start + evaluated - n;
-        worker = workers[i]!;
+        i = start + evaluated < n ? start + evaluated : start + evaluated - n;
         evaluated++;
-        plan = plans[worker.shape.index]!;
+        found.evaluated = evaluated;
+        plan = plans[shapeIndex[i]!]!;
         const filters = plan.filters;
         let verdict: FilterVerdict = SUCCESS;
         at = -1;
         for (k = 0; k < filters.length; k++) {
-          verdict = filters[k]!.filter(request, worker);
+          verdict = filters[k]!.filter(request, columns, i);
           if (verdict.status !== 'success') {
             at = plan.positions[k]!;
             break;
@@ -280,60 +297,77 @@ export class FrameworkPlacer implements Placer {
         } else if (verdict.status === 'unschedulable') {
           const code = verdict.code;
           if (FILTER_REASONS[code] !== verdict.reason || this.ownerOf[code] !== at) {
-            return failure(this.filters[at]!.name, worker, new Error(`gave reason ${verdict.reason}, which it does not declare`));
+            return failure(this.filters[at]!.name, columns.worker(i).id, new Error(`gave reason ${verdict.reason}, which it does not declare`));
           }
           outcome[i] = REJECTED + code;
           counts[code]!++;
         } else {
-          return failure(this.filters[at]!.name, worker, verdict.cause);
+          return failure(this.filters[at]!.name, columns.worker(i).id, verdict.cause);
         }
       }
-      return evaluated;
+      return undefined;
     } catch (err: unknown) {
-      return failure(plan?.filters[k]?.name ?? 'WorkerStatus', worker, err);
+      return failure(plan?.filters[k]?.name ?? 'WorkerStatus', i >= 0 ? columns.worker(i).id : undefined, err);
     }
   }
 
-  /** Each scorer once over the feasible workers; the best total wins, ties to the smallest id. */
-  private scoreWorkers(request: PlacementRequest, feasible: readonly WorkerInfo[]): Scored | Failure {
-    const m = feasible.length;
-    const ns = this.scorers.length;
-    const weights = this.weights;
-    // Column-major: scores[s * m + j] is scorer s on feasible worker j.
-    const scores = new Uint8Array(ns * m);
-    for (let s = 0; s < ns; s++) {
-      let column: ArrayLike<number>;
+  /** Each scorer once over the m feasible workers, into this.scoreColumns; checks every score and sums them into this.totals. */
+  private scoreWorkers(request: PlacementRequest, columns: WorkerColumns, m: number): Failure | undefined {
+    const positions = this.found.positions;
+    if (this.totals.length < m) this.totals = new Float64Array(Math.max(m, 2 * this.totals.length));
+    const totals = this.totals;
+    totals.fill(0, 0, m);
+    for (let s = 0; s < this.scorers.length; s++) {
+      const weight = this.weights[s]!;
+      let out = this.scoreColumns[s]!;
+      if (out.length < m) out = this.scoreColumns[s] = new Float64Array(Math.max(m, 2 * out.length));
+      out.fill(-1, 0, m); // unwritten scores fail the check below
       try {
-        column = this.scorers[s]!.score(request, feasible);
+        this.scorers[s]!.score(request, columns, positions, m, out);
       } catch (err: unknown) {
         return failure(this.scorerNames[s]!, undefined, err);
       }
-      if (column.length !== m) {
-        return failure(this.scorerNames[s]!, undefined, new RangeError(`gave ${column.length} scores for ${m} workers`));
-      }
       for (let j = 0; j < m; j++) {
-        const score = column[j]!;
-        if (!(Number.isInteger(score) && score >= 0 && score <= 100)) {
-          return failure(this.scorerNames[s]!, feasible[j], new RangeError(`score ${score} is not an integer in 0..100`));
+        const score = out[j]!;
+        if (!(score >= 0 && score <= 100 && Math.floor(score) === score)) {
+          const workerId = columns.worker(positions[j]!).id;
+          const what = score === -1 ? 'gave no score' : `score ${score} is not an integer in 0..100`;
+          return failure(this.scorerNames[s]!, workerId, new RangeError(what));
         }
-        scores[s * m + j] = score;
+        totals[j] = totals[j]! + weight * score;
       }
     }
-    let best = 0;
-    let bestSum = -1;
-    let bestId = '';
+    return undefined;
+  }
+
+  /**
+   * The best feasible workers into this.top, best first; returns how many (at most SCORED_KEPT). Totals
+   * are exact integer sums; equal totals go to the smallest id in byte order (by rank: no string compare).
+   */
+  private selectBest(columns: WorkerColumns, m: number): number {
+    const { top, topRanks, totals } = this;
+    const sums = this.topSums;
+    const positions = this.found.positions;
+    const ranks = columns.idRanks();
+    let kept = 0;
     for (let j = 0; j < m; j++) {
-      let sum = 0;
-      for (let s = 0; s < ns; s++) sum += weights[s]! * scores[s * m + j]!;
-      const id = feasible[j]!.worker.id;
-      // Exact integer sums; ties to the smallest id in byte order (ids are ASCII: < is byte order).
-      if (sum > bestSum || (sum === bestSum && id < bestId)) {
-        best = j;
-        bestSum = sum;
-        bestId = id;
+      const sum = totals[j]!;
+      const rank = ranks[positions[j]!]!;
+      // Insertion into the short sorted list, from its end.
+      let k = kept < SCORED_KEPT ? kept : SCORED_KEPT - 1;
+      if (kept === SCORED_KEPT && !(sum > sums[k]! || (sum === sums[k]! && rank < topRanks[k]!))) continue;
+      while (k > 0 && (sum > sums[k - 1]! || (sum === sums[k - 1]! && rank < topRanks[k - 1]!))) {
+        sums[k] = sums[k - 1]!;
+        topRanks[k] = topRanks[k - 1]!;
+        top[k] = top[k - 1]!;
+        k--;
       }
+      sums[k] = sum;
+      topRanks[k] = rank;
+      top[k] = j;
+      if (kept < SCORED_KEPT) kept++;
     }
-    return { failed: false, scores, best };
+    return kept;
   }
 
   private numFeasibleToFind(n: number): number {
@@ -341,19 +375,17 @@ export class FrameworkPlacer implements Placer {
     return Math.max(MIN_FEASIBLE_TO_FIND, Math.floor((n * this.percentage) / 100));
   }
 
-  private workerScore(record: DecisionRecord, table: Uint8Array, j: number): WorkerScore {
-    const ns = this.scorers.length;
-    const m = record.positions.length;
+  /** Feasible worker j of the current decision, with its scores. */
+  private workerScore(ids: readonly string[], j: number): WorkerScore {
     const scores: Partial<Record<ScorePluginName, number>> = {};
     let sum = 0;
-    for (let s = 0; s < ns; s++) {
-      const score = table[s * m + j]!;
+    for (let s = 0; s < this.scorers.length; s++) {
+      const score = this.scoreColumns[s]![j]!;
       scores[this.scorerNames[s]!] = score;
       sum += this.weights[s]! * score;
     }
-    return { workerId: record.ids[record.positions[j]!]!, total: sum / this.weightSum, scores };
+    return { workerId: ids[this.found.positions[j]!]!, total: sum / this.weightSum, scores };
   }
-
 }
 
 function toMillionths(plugin: ScorePluginName, weight: number): number {
@@ -384,8 +416,8 @@ function reasonCounts(counts: readonly number[]): ReasonCounts {
   return orderedReasons(out);
 }
 
-function failure(plugin: PluginName, worker: WorkerInfo | undefined, cause: unknown): Failure {
-  return { failed: true, plugin, workerId: worker?.worker.id, cause };
+function failure(plugin: PluginName, workerId: string | undefined, cause: unknown): Failure {
+  return { failed: true, plugin, workerId, cause };
 }
 
 function errorDecision(base: { instanceId: string; placer: string; numWorkers: number }, f: Failure): ErrorDecision {

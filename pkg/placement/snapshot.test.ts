@@ -155,13 +155,45 @@ describe('Snapshot', () => {
     });
   });
 
-  it('keeps workers() and workerIds() aligned through swap-removal, with one ids array between changes', () => {
+  it('moves a worker\'s allocation, capacity and shape with it when another is removed, and grows past its first rows', () => {
+    const s = new Snapshot();
+    const ids = Array.from({ length: 70 }, (_, i) => `w-${i}`); // past the table's first 64 rows
+    for (const [i, id] of ids.entries()) {
+      s.upsertWorker(aWorker(id).withCpu(i + 1).withNodes(i % 2 === 0 ? undefined : 5).withLicense(i === 69 ? 'personal' : 'enterprise').build());
+      s.setHolder(`li-${i}`, id, r(i));
+    }
+    s.removeWorker('w-0'); // the last one (w-69) moves into position 0
+    const columns = s.columns();
+    const at = s.workerIds().indexOf('w-69');
+    expect(at).toBe(0);
+    expect([columns.allocated[at * 5], columns.capacity[at * 5], columns.capacity[at * 5 + 3], columns.holders[at]]).toEqual([69, 70_000, 5000, 1]);
+    expect(s.shapeSlots()[columns.shapeIndex[at]!]?.license).toBe('personal');
+    expect(s.getWorker('w-69')).toMatchObject({ allocated: r(69), holders: 1 });
+    expect(s.getWorker('w-68')?.worker.capacity.nodesMilli).toBeUndefined();
+    expect(columns.capacity[s.workerIds().indexOf('w-68') * 5 + 3]).toBe(Infinity);
+  });
+
+  it('ranks worker ids in byte order, again after workers come and go', () => {
+    const s = new Snapshot();
+    for (const id of ['w-b', 'W-z', 'w-10', 'w-9']) s.upsertWorker(aWorker(id).build());
+    const byRank = (): string[] => {
+      const ranks = s.columns().idRanks();
+      return s.workerIds().map((id, i) => [id, ranks[i]!] as const).sort((x, y) => x[1] - y[1]).map(([id]) => id);
+    };
+    expect(byRank()).toEqual(['W-z', 'w-10', 'w-9', 'w-b']);
+    s.removeWorker('W-z');
+    s.upsertWorker(aWorker('w-0').build());
+    expect(byRank()).toEqual(['w-0', 'w-10', 'w-9', 'w-b']);
+  });
+
+  it('keeps columns() and workerIds() aligned through swap-removal, with one ids array between changes', () => {
     const s = new Snapshot();
     for (const id of ['a', 'b', 'c', 'd']) s.upsertWorker(aWorker(id).build());
     s.removeWorker('b');
     const ids = s.workerIds();
     expect(s.workerIds()).toBe(ids);
-    expect(s.workers().map((w) => w.worker.id)).toEqual(ids);
+    const columns = s.columns();
+    expect(Array.from({ length: columns.size }, (_, i) => columns.worker(i).id)).toEqual(ids);
     expect([...ids].sort()).toEqual(['a', 'c', 'd']);
     s.upsertWorker(aWorker('e').build());
     expect(s.workerIds()).not.toBe(ids);

@@ -1,6 +1,6 @@
 // The placer's view of the fleet, updated incrementally and never copied per decision: workers by
 // id with capacity, and per worker the allocation (sum of held requirements, integer thousandths)
-// and the number of holders.
+// and the number of holders, kept as columns (worker-table.ts) for the placer's loops.
 //
 // Holders come in two layers keyed by instance id, and the effective holder of an instance is its
 // observed one if any, else its assumed one:
@@ -11,10 +11,12 @@
 // reconciler forgets an assumption on a definite refusal or once the observed holder has arrived.
 // A holder may name a worker not (yet) in the snapshot: it is kept and counted when the worker appears.
 import type { License, Resources, Version, Worker, WorkerStatus } from '../objects';
+import type { WorkerColumns } from './worker-table';
+import { WorkerTable } from './worker-table';
 
 /**
- * What the shape filters read; one object per distinct (status, license, cmlVersion,
- * nodeDefinitions). A fleet has few shapes, so per-shape work is cheap next to per-worker work.
+ * What the shape filters and Locality read; one object per distinct (status, license, cmlVersion,
+ * nodeDefinitions, region). A fleet has few shapes, so per-shape work is cheap next to per-worker work.
  */
 export interface WorkerShape {
   /** Dense slot number among the live shapes (reused after a shape goes away). */
@@ -24,9 +26,10 @@ export interface WorkerShape {
   readonly license: License;
   readonly cmlVersion: Version | undefined;
   readonly nodeDefinitions: ReadonlySet<string>;
+  readonly region: string | undefined;
 }
 
-/** One worker as the placer sees it. Live: it changes as the snapshot is updated. */
+/** One worker as the placer sees it, copied out of the snapshot (it does not follow later changes). */
 export interface WorkerInfo {
   readonly worker: Worker;
   readonly shape: WorkerShape;
@@ -41,44 +44,15 @@ export interface Holding {
   readonly resources: Resources;
 }
 
-interface MutableResources {
-  cpuMilli: number;
-  memoryMilli: number;
-  storageMilli: number;
-  nodesMilli: number;
-  portsMilli: number;
-}
-
-class WorkerEntry implements WorkerInfo {
-  readonly allocated: MutableResources = { cpuMilli: 0, memoryMilli: 0, storageMilli: 0, nodesMilli: 0, portsMilli: 0 };
-  holders = 0;
-
-  constructor(
-    public worker: Worker,
-    public shape: WorkerShape,
-    /** Index in Snapshot.dense. */
-    public position: number,
-  ) {}
-
-  add(r: Resources, sign: 1 | -1): void {
-    const a = this.allocated;
-    a.cpuMilli += sign * r.cpuMilli;
-    a.memoryMilli += sign * r.memoryMilli;
-    a.storageMilli += sign * r.storageMilli;
-    a.nodesMilli += sign * r.nodesMilli;
-    a.portsMilli += sign * r.portsMilli;
-    this.holders += sign;
-  }
-}
-
 interface ShapeSlot {
   readonly shape: WorkerShape;
   refs: number;
 }
 
 export class Snapshot {
-  private readonly entries = new Map<string, WorkerEntry>();
-  private readonly dense: WorkerEntry[] = [];
+  /** Worker id -> position in the table. */
+  private readonly positions = new Map<string, number>();
+  private readonly table = new WorkerTable();
   private ids: readonly string[] | undefined;
   private readonly observed = new Map<string, Holding>();
   private readonly assumed = new Map<string, Holding>();
@@ -90,39 +64,35 @@ export class Snapshot {
 
   /** Number of (valid) workers: the N of "0/N workers fit". */
   get size(): number {
-    return this.dense.length;
+    return this.table.size;
   }
 
   /** Adds or replaces a worker; its allocation is kept (or, when new, summed from known holders). */
   upsertWorker(worker: Worker): void {
     const key = shapeKey(worker);
-    const existing = this.entries.get(worker.id);
-    if (existing !== undefined) {
-      if (existing.shape.key !== key) {
-        this.releaseShape(existing.shape);
-        existing.shape = this.acquireShape(key, worker);
+    const at = this.positions.get(worker.id);
+    if (at !== undefined) {
+      let shape = this.table.shape(at);
+      if (shape.key !== key) {
+        this.releaseShape(shape);
+        shape = this.acquireShape(key, worker);
       }
-      existing.worker = worker;
+      this.table.set(at, worker, shape);
       return;
     }
-    const entry = new WorkerEntry(worker, this.acquireShape(key, worker), this.dense.length);
-    for (const resources of this.byWorker.get(worker.id)?.values() ?? []) entry.add(resources, 1);
-    this.entries.set(worker.id, entry);
-    this.dense.push(entry);
+    const added = this.table.push(worker, this.acquireShape(key, worker));
+    for (const resources of this.byWorker.get(worker.id)?.values() ?? []) this.table.hold(added, resources, 1);
+    this.positions.set(worker.id, added);
     this.ids = undefined;
   }
 
   /** Removes a worker (deleted or turned malformed); holders naming it are kept for its return. */
   removeWorker(workerId: string): void {
-    const entry = this.entries.get(workerId);
-    if (entry === undefined) return;
-    const last = this.dense.pop();
-    if (last !== undefined && last !== entry) {
-      this.dense[entry.position] = last;
-      last.position = entry.position;
-    }
-    this.entries.delete(workerId);
-    this.releaseShape(entry.shape);
+    const at = this.positions.get(workerId);
+    if (at === undefined) return;
+    this.releaseShape(this.table.shape(at));
+    this.positions.delete(workerId);
+    if (this.table.swapRemove(at) >= 0) this.positions.set(this.table.worker(at).id, at);
     this.ids = undefined;
   }
 
@@ -159,18 +129,22 @@ export class Snapshot {
     return this.assumed.size;
   }
 
+  /** A copy of one worker's view, or undefined when it is not in the snapshot. */
   getWorker(workerId: string): WorkerInfo | undefined {
-    return this.entries.get(workerId);
+    const at = this.positions.get(workerId);
+    if (at === undefined) return undefined;
+    const t = this.table;
+    return { worker: t.worker(at), shape: t.shape(at), allocated: t.allocatedAt(at), holders: t.holders[at]! };
   }
 
-  /** Every worker, in an internal order that changes as workers come and go. Do not keep across updates. */
-  workers(): readonly WorkerInfo[] {
-    return this.dense;
+  /** The workers as columns, in an internal order that changes as workers come and go. Do not keep across updates. */
+  columns(): WorkerColumns {
+    return this.table;
   }
 
-  /** The ids in the order of workers(); the same frozen array until a worker is added or removed. */
+  /** The ids by position in columns(); the same frozen array until a worker is added or removed. */
   workerIds(): readonly string[] {
-    this.ids ??= Object.freeze(this.dense.map((e) => e.worker.id));
+    this.ids ??= Object.freeze(Array.from({ length: this.table.size }, (_, i) => this.table.worker(i).id));
     return this.ids;
   }
 
@@ -199,14 +173,16 @@ export class Snapshot {
       this.byWorker.set(h.workerId, held);
     }
     held.set(instanceId, h.resources);
-    this.entries.get(h.workerId)?.add(h.resources, 1);
+    const at = this.positions.get(h.workerId);
+    if (at !== undefined) this.table.hold(at, h.resources, 1);
   }
 
   private detach(instanceId: string, h: Holding): void {
     const held = this.byWorker.get(h.workerId);
     held?.delete(instanceId);
     if (held?.size === 0) this.byWorker.delete(h.workerId);
-    this.entries.get(h.workerId)?.add(h.resources, -1);
+    const at = this.positions.get(h.workerId);
+    if (at !== undefined) this.table.hold(at, h.resources, -1);
   }
 
   private acquireShape(key: string, worker: Worker): WorkerShape {
@@ -223,6 +199,7 @@ export class Snapshot {
       license: worker.license,
       cmlVersion: worker.cmlVersion,
       nodeDefinitions: new Set(worker.nodeDefinitions),
+      region: worker.region,
     });
     this.slots[index] = shape;
     this.shapesByKey.set(key, { shape, refs: 1 });
@@ -244,7 +221,7 @@ export class Snapshot {
  * answered for the other's (issue 13, found by pkg/placement/bad-input.property.test.ts).
  */
 function shapeKey(w: Worker): string {
-  return JSON.stringify([w.status, w.license, w.cmlVersion?.raw ?? null, [...new Set(w.nodeDefinitions)].sort()]);
+  return JSON.stringify([w.status, w.license, w.cmlVersion?.raw ?? null, [...new Set(w.nodeDefinitions)].sort(), w.region ?? null]);
 }
 
 function sameHolding(a: Holding, b: Holding): boolean {

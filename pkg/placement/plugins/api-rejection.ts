@@ -18,7 +18,7 @@ export function apiRejectionFilter(): WorkerFilterPlugin {
   return workerFilter(
     API_REJECTION,
     'RejectedByApi',
-    (request, w) => !rejectedByApi(w.worker.id, request.rejectedWorkerIds),
+    (request, workers, at) => !rejectedByApi(workers.worker(at).id, request.rejectedWorkerIds),
     (request) => request.rejectedWorkerIds.size > 0,
   );
 }

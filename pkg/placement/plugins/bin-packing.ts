@@ -1,19 +1,21 @@
 // Scorer BinPacking (contract §3): floor(100 x mean over cpu, memory, storage of
 // (allocated + requested) / capacity), computed exactly: floats alone would score three 30% ratios 29.
 // A dimension of capacity 0 counts as 0 (as kube-scheduler's MostAllocated does).
-import type { Capacity, Resources } from '../../objects';
+import type { Resources } from '../../objects';
 import type { PlacementRequest, ScorePlugin } from '../framework';
 import type { ScorePluginName } from '../names';
-import type { WorkerInfo } from '../snapshot';
+import type { WorkerColumns } from '../worker-table';
+import { CPU, MEMORY, RESOURCE_STRIDE, STORAGE } from '../worker-table';
 
 export const BIN_PACKING = 'BinPacking' satisfies ScorePluginName;
 
-/** The BinPacking score (0..100) of placing requested on a worker with allocated and capacity. */
-export function binPackingScore(allocated: Resources, requested: Resources, capacity: Capacity): number {
+/** The BinPacking score (0..100) of placing requested on the worker at `position` of the resource columns. */
+export function binPackingScore(requested: Resources, allocated: Float64Array, capacity: Float64Array, position: number): number {
+  const o = position * RESOURCE_STRIDE;
   return meanPercentFloor(
-    allocated.cpuMilli + requested.cpuMilli, capacity.cpuMilli,
-    allocated.memoryMilli + requested.memoryMilli, capacity.memoryMilli,
-    allocated.storageMilli + requested.storageMilli, capacity.storageMilli,
+    allocated[o + CPU]! + requested.cpuMilli, capacity[o + CPU]!,
+    allocated[o + MEMORY]! + requested.memoryMilli, capacity[o + MEMORY]!,
+    allocated[o + STORAGE]! + requested.storageMilli, capacity[o + STORAGE]!,
   );
 }
 
@@ -90,13 +92,8 @@ function gcd(a: number, b: number): number {
 export class BinPackingScorer implements ScorePlugin {
   readonly name = BIN_PACKING;
 
-  score(request: PlacementRequest, feasible: readonly WorkerInfo[]): Uint8Array {
-    const requested = request.requested;
-    const out = new Uint8Array(feasible.length);
-    for (let j = 0; j < feasible.length; j++) {
-      const w = feasible[j]!;
-      out[j] = binPackingScore(w.allocated, requested, w.worker.capacity);
-    }
-    return out;
+  score(request: PlacementRequest, workers: WorkerColumns, positions: Int32Array, count: number, out: Float64Array): void {
+    const { allocated, capacity } = workers;
+    for (let j = 0; j < count; j++) out[j] = binPackingScore(request.requested, allocated, capacity, positions[j]!);
   }
 }

@@ -6,8 +6,9 @@ import { cmlVersionFits } from './cml-version';
 import { licenseSatisfies } from './license-affinity';
 import { hasNodeDefinitions } from './node-definitions';
 import { personalLicenseInUse } from './personal-license';
-import { insufficientResource } from './resources-fit';
+import { resourcesVerdict } from './resources-fit';
 import { workerStatusReason } from './worker-status';
+import { RESOURCE_STRIDE, writeResources } from '../worker-table';
 
 /** Thousandths of a decimal quantity, refusing values the codec would refuse. */
 function milli(x: number): number {
@@ -114,7 +115,13 @@ describe('ResourcesFit', () => {
     ['zero capacity fits a zero request', res(0, 0, 0), res(0), cap(0, 0, 0, 0, 0), undefined],
     ['an over-allocated worker takes nothing', res(0), res(49), cap(48, 192, 256), 'InsufficientCpu'],
   ])('%s', (_name, requested, allocated, capacity, reason) => {
-    expect(insufficientResource(requested, allocated, capacity)).toBe(reason);
+    // The worker at position 1 of three-row columns, so a wrong offset reads a neighbour.
+    const allocatedColumns = new Float64Array(3 * RESOURCE_STRIDE).fill(7);
+    const capacityColumns = new Float64Array(3 * RESOURCE_STRIDE).fill(1e12);
+    writeResources(allocatedColumns, 1, allocated);
+    writeResources(capacityColumns, 1, capacity);
+    const verdict = resourcesVerdict(requested, allocatedColumns, capacityColumns, 1);
+    expect(verdict.status === 'unschedulable' ? verdict.reason : undefined).toBe(reason);
   });
 });
 

@@ -2,7 +2,7 @@
 // spreads out. Not part of the contract's default placer.
 import type { PlacementRequest, ScorePlugin } from '../framework';
 import type { ScorePluginName } from '../names';
-import type { WorkerInfo } from '../snapshot';
+import type { WorkerColumns } from '../worker-table';
 import { BinPackingScorer } from './bin-packing';
 
 export const LEAST_ALLOCATED = 'LeastAllocated' satisfies ScorePluginName;
@@ -11,9 +11,8 @@ export class LeastAllocatedScorer implements ScorePlugin {
   readonly name = LEAST_ALLOCATED;
   private readonly packing = new BinPackingScorer();
 
-  score(request: PlacementRequest, feasible: readonly WorkerInfo[]): Uint8Array {
-    const out = this.packing.score(request, feasible);
-    for (let j = 0; j < out.length; j++) out[j] = 100 - out[j]!;
-    return out;
+  score(request: PlacementRequest, workers: WorkerColumns, positions: Int32Array, count: number, out: Float64Array): void {
+    this.packing.score(request, workers, positions, count, out);
+    for (let j = 0; j < count; j++) out[j] = 100 - out[j]!;
   }
 }

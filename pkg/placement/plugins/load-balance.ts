@@ -2,7 +2,7 @@
 // largest holder count among the feasible workers of this decision; 100 when maxHolders is 0.
 import type { PlacementRequest, ScorePlugin } from '../framework';
 import type { ScorePluginName } from '../names';
-import type { WorkerInfo } from '../snapshot';
+import type { WorkerColumns } from '../worker-table';
 
 export const LOAD_BALANCE = 'LoadBalance' satisfies ScorePluginName;
 
@@ -15,11 +15,10 @@ export function loadBalanceScore(holders: number, maxHolders: number): number {
 export class LoadBalanceScorer implements ScorePlugin {
   readonly name = LOAD_BALANCE;
 
-  score(_request: PlacementRequest, feasible: readonly WorkerInfo[]): Uint8Array {
+  score(_request: PlacementRequest, workers: WorkerColumns, positions: Int32Array, count: number, out: Float64Array): void {
+    const holders = workers.holders;
     let maxHolders = 0;
-    for (const w of feasible) if (w.holders > maxHolders) maxHolders = w.holders;
-    const out = new Uint8Array(feasible.length);
-    for (let j = 0; j < feasible.length; j++) out[j] = loadBalanceScore(feasible[j]!.holders, maxHolders);
-    return out;
+    for (let j = 0; j < count; j++) maxHolders = Math.max(maxHolders, holders[positions[j]!]!);
+    for (let j = 0; j < count; j++) out[j] = loadBalanceScore(holders[positions[j]!]!, maxHolders);
   }
 }

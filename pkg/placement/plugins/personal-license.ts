@@ -18,7 +18,7 @@ export function personalLicenseFilter(): WorkerFilterPlugin {
   return workerFilter(
     PERSONAL_LICENSE,
     'PersonalLicenseInUse',
-    (_request, w) => !personalLicenseInUse(w.worker.license, w.holders),
+    (_request, workers, at) => !personalLicenseInUse(workers.worker(at).license, workers.holders[at]!),
     (_request, shape) => shape.license === 'personal',
   );
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Capacity, Resources } from '../../objects';
 import { binPackingScore, meanPercentFloor } from './bin-packing';
+import { RESOURCE_STRIDE, writeResources } from '../worker-table';
 import { loadBalanceScore } from './load-balance';
 import { localityScore } from './locality';
 
@@ -35,7 +36,11 @@ describe('BinPacking', () => {
     // x/p + y/q = 1 - 1/(pq) with primes p, q near 1e9: floats add the remainders to exactly 1.
     ['remainders 1e-18 short of a whole do not round up', used(158749990, 211249985, 2), NONE, cap(999999937, 999999929, 100), 12],
   ])('%s', (_name, allocated, requested, capacity, score) => {
-    expect(binPackingScore(allocated, requested, capacity)).toBe(score);
+    const allocatedColumns = new Float64Array(2 * RESOURCE_STRIDE).fill(1);
+    const capacityColumns = new Float64Array(2 * RESOURCE_STRIDE).fill(1);
+    writeResources(allocatedColumns, 1, allocated);
+    writeResources(capacityColumns, 1, capacity);
+    expect(binPackingScore(requested, allocatedColumns, capacityColumns, 1)).toBe(score);
   });
 
   it('equals the BigInt definition on random and near-whole figures (seeded)', () => {
