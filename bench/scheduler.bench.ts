@@ -10,6 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -155,16 +156,40 @@ async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise
 }
 
 /** The scheduler: one replica in this process drains the same backlog through a fresh API process. */
-async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
+/** Time intervals [start, end] in ms on performance.now()'s clock. */
+type Spans = { start: number; end: number }[];
+
+/**
+ * Splits decisions into those a garbage collection pause overlapped and the others, to show how much
+ * of the tail is the process's GC rather than the decision (pauses stop every JS thread, so a pause
+ * that starts inside a decision lengthens it by its whole duration).
+ */
+function splitByGc(decisions: Spans, pauses: Spans): { hit: number[]; clear: number[]; pauseMs: number[] } {
+  const sorted = [...pauses].sort((a, b) => a.start - b.start);
+  const hit: number[] = [];
+  const clear: number[] = [];
+  for (const d of decisions) {
+    const overlaps = sorted.some((p) => p.start < d.end && p.end > d.start);
+    (overlaps ? hit : clear).push(d.end - d.start);
+  }
+  return { hit, clear, pauseMs: sorted.map((p) => p.end - p.start) };
+}
+
+async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; byGc: ReturnType<typeof splitByGc>; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
   const prefix = uniquePrefix('scheduler');
   await loadFleet(store, prefix, ARRIVAL_RATE === 0);
   const api = await startApi(endpoints, prefix);
   const latencies: number[] = [];
-  const decisions: number[] = [];
+  const decisions: Spans = [];
+  const pauses: Spans = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
   let done: () => void = () => undefined;
   const allAccepted = new Promise<void>((resolve) => { done = resolve; });
   const metrics: SchedulerMetrics = {
-    attempt: (_result, ms) => { decisions.push(ms); },
+    // SystemClock.monotonicNow is performance.now(): the decision ended now and lasted ms.
+    attempt: (_result, ms) => { const end = performance.now(); decisions.push({ start: end - ms, end }); },
     unschedulableReasons: () => undefined,
     accepted: (ms) => { latencies.push(ms); if (latencies.length === INSTANCES) done(); },
   };
@@ -173,15 +198,18 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   const c = client(api.url, IN_FLIGHT);
   const config = new ConfigHolder(parseConfig(`reconcile: {workers: ${IN_FLIGHT}}\ncontrolPlane: {qps: 1000000, burst: 1000000}`));
   const service = new SchedulerService({ store: schedulerStore, client: c, prefix, schedulerId: 'bench', config, clock, logger: NOOP_LOGGER, ...(await telemetryFor(metrics)) });
-  const cpu0 = process.cpuUsage();
-  const apiCpu0 = api.cpuSeconds();
   const started = performance.now();
   service.start();
   while (!service.controller.isPlacing()) await clock.sleep(5);
+  // CPU from here: the sync (decoding the whole cache) is not placement work.
+  const cpu0 = process.cpuUsage();
+  const apiCpu0 = api.cpuSeconds();
   const placingAt = performance.now();
+  gcObserver.observe({ entryTypes: ['gc'] });
   if (ARRIVAL_RATE > 0) await arrive(store, prefix);
   await allAccepted;
   const seconds = (performance.now() - placingAt) / 1000;
+  gcObserver.disconnect();
   const cpu = process.cpuUsage(cpu0);
   const apiCpu = api.cpuSeconds() - apiCpu0;
   global.gc?.();
@@ -190,7 +218,8 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   c.close();
   await schedulerStore.close();
   await api.stop();
-  return { rate: INSTANCES / seconds, e2e: summarize(latencies), decision: summarize(decisions), schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000, rssBytes };
+  const durations = decisions.map((d) => d.end - d.start);
+  return { rate: INSTANCES / seconds, e2e: summarize(latencies), decision: summarize(durations), byGc: splitByGc(decisions, pauses), schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000, rssBytes };
 }
 
 async function main(): Promise<void> {
@@ -210,7 +239,11 @@ async function main(): Promise<void> {
     const arrivals = ARRIVAL_RATE > 0 ? `steady arrivals at ${ARRIVAL_RATE}/s` : 'a backlog: all created before the scheduler started';
     console.log(`creation to acceptance: p50 ${fmt(s.e2e.p50)} ms, p99 ${fmt(s.e2e.p99)} ms, max ${fmt(s.e2e.max)} ms (${arrivals})`);
     console.log(`decision (place + assume) inside the running scheduler, ${HELD + INSTANCES} instances and ${WORKERS} workers cached: p50 ${fmt(s.decision.p50, 3)} ms, p99 ${fmt(s.decision.p99, 3)} ms, p99.9 ${fmt(s.decision.p999, 3)} ms, max ${fmt(s.decision.max, 3)} ms over ${s.decision.n} decisions; RSS after GC ${(s.rssBytes / 1_048_576).toFixed(0)} MB (the benchmark's own loader included)`);
-    console.log(`CPU per placement: scheduler ${fmt((s.schedulerCpu / INSTANCES) * 1000, 3)} ms, API ${fmt((s.apiCpu / INSTANCES) * 1000, 3)} ms`);
+    const { hit, clear, pauseMs } = s.byGc;
+    const gc = summarize(pauseMs);
+    const withoutGc = summarize(clear);
+    console.log(`GC while placing: ${gc.n} pauses, p50 ${fmt(gc.p50)} ms, max ${fmt(gc.max)} ms; ${hit.length} decisions (${fmt((100 * hit.length) / s.decision.n, 1)}%) overlapped one; the others: p50 ${fmt(withoutGc.p50, 3)} ms, p99 ${fmt(withoutGc.p99, 3)} ms, p99.9 ${fmt(withoutGc.p999, 3)} ms, max ${fmt(withoutGc.max, 3)} ms`);
+    console.log(`CPU per placement while placing: scheduler ${fmt((s.schedulerCpu / INSTANCES) * 1000, 3)} ms, API ${fmt((s.apiCpu / INSTANCES) * 1000, 3)} ms`);
   } finally {
     await store.close();
     await etcd.destroy();

@@ -26,7 +26,7 @@ export { errorVerdict, shapeFilter, SUCCESS, unschedulable, workerFilter } from 
 export type { FilterPluginName, FilterReason, PluginName, ScorePluginName, UnschedulableReason } from './names';
 export { FILTER_PLUGIN_NAMES, FILTER_REASONS, INSTANCE_REASONS, SCORE_PLUGIN_NAMES } from './names';
 export type { PlaceOptions, Placer, PlacerConfig, PlacerName, ScoreWeights } from './placer';
-export { contractFilters, createPlacer, DEFAULT_WEIGHTS, PLACER_NAMES, PLACERS } from './placer';
+export { contractFilters, contractScorers, createPlacer, DEFAULT_WEIGHTS, PLACER_NAMES, PLACERS } from './placer';
 export { rejectedByApi } from './plugins/api-rejection';
 export { binPackingScore } from './plugins/bin-packing';
 export { cmlVersionFits } from './plugins/cml-version';
@@ -37,6 +37,8 @@ export { hasNodeDefinitions } from './plugins/node-definitions';
 export { personalLicenseInUse } from './plugins/personal-license';
 export { resourcesVerdict } from './plugins/resources-fit';
 export { workerStatusReason } from './plugins/worker-status';
+export type { ContractPlacerOptions } from './contract-placer';
+export { ContractPlacer } from './contract-placer';
 export type { FrameworkPlacerOptions } from './runner';
 export { FrameworkPlacer } from './runner';
 export type { Holding, WorkerInfo, WorkerShape } from './snapshot';

@@ -10,6 +10,7 @@ import { contractFilters, createPlacer, PLACER_NAMES } from './placer';
 import { BinPackingScorer } from './plugins/bin-packing';
 import { FrameworkPlacer } from './runner';
 import { Snapshot } from './snapshot';
+import { failingCmlVersion } from './testing';
 
 function fleet(...workers: Worker[]): Snapshot {
   const s = new Snapshot();
@@ -234,26 +235,17 @@ describe('FrameworkPlacer: errors are never reasons', () => {
   });
 
   it('surfaces a shape filter error only on a worker that reaches it, and does not cache it', () => {
-    let calls = 0;
-    const flaky: FilterPlugin = {
-      scope: 'shape',
-      name: 'CmlVersion',
-      reasons: ['CmlVersionMismatch'],
-      filterShape: () => {
-        calls++;
-        throw new Error('no semver today');
-      },
-    };
-    const filters = contractFilters().map((f) => (f.name === 'CmlVersion' ? flaky : f));
+    const flaky = failingCmlVersion();
+    const filters = contractFilters().map((f) => (f.name === 'CmlVersion' ? flaky.filter : f));
     const p = new FrameworkPlacer({ name: 'test', filters, scorers: [{ plugin: new BinPackingScorer(), weight: 1 }] });
     const draining = fleet(aWorker('w-1').withStatus('DRAINING').build());
     expect(noFit(p.place(small, draining)).reasons).toEqual({ WorkerDraining: 1 });
     const running = fleet(aWorker('w-1').withStatus('DRAINING').build(), aWorker('w-2').build());
     const d = p.place(small, running);
     expect(d).toMatchObject({ result: 'error', plugin: 'CmlVersion', workerId: 'w-2' });
-    const before = calls;
+    const before = flaky.calls();
     p.place(small, running);
-    expect(calls).toBe(before + 1);
+    expect(flaky.calls()).toBe(before + 1);
   });
 
   it('skips a worker filter for shapes it does not apply to, and counts its rejections elsewhere', () => {

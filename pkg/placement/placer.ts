@@ -1,7 +1,9 @@
 // The Placer seam and the registry of placers by name (ConfigMap key placement.placer). `default` is
 // the contract §3 placer; `spread` keeps the same filters but prefers emptier workers, proving the
-// seam. Both are a list of filters plus weighted scorers run by FrameworkPlacer.
+// seam. Both are ContractPlacer: the contract's filters and scorers in one pass over the workers;
+// FrameworkPlacer runs any list of filter and score plugins, these included (the reference).
 import type { LabletInstance } from '../objects';
+import { ContractPlacer } from './contract-placer';
 import type { Decision } from './decision';
 import type { FilterPlugin, WeightedScorer } from './framework';
 import { apiRejectionFilter } from './plugins/api-rejection';
@@ -15,7 +17,6 @@ import { nodeDefinitionsFilter } from './plugins/node-definitions';
 import { personalLicenseFilter } from './plugins/personal-license';
 import { ResourcesFitFilter } from './plugins/resources-fit';
 import { WorkerStatusFilter } from './plugins/worker-status';
-import { FrameworkPlacer } from './runner';
 import type { Snapshot } from './snapshot';
 
 export interface PlaceOptions {
@@ -78,18 +79,22 @@ export type PlacerName = (typeof PLACER_NAMES)[number];
 
 export const PLACERS: Readonly<Record<PlacerName, (config: PlacerConfig) => Placer>> = {
   /** Contract §3: BinPacking, Locality and LoadBalance weighted by placement.weights. */
-  default: (config) => framework('default', config, (w) => [
-    { plugin: new BinPackingScorer(), weight: w.binPacking },
-    { plugin: new LocalityScorer(), weight: w.locality },
-    { plugin: new LoadBalanceScorer(), weight: w.loadBalance },
-  ]),
+  default: (config) => contractPlacer('default', 'BinPacking', config),
   /** Like default, with LeastAllocated (100 - BinPacking) in BinPacking's place and weight. */
-  spread: (config) => framework('spread', config, (w) => [
-    { plugin: new LeastAllocatedScorer(), weight: w.binPacking },
-    { plugin: new LocalityScorer(), weight: w.locality },
-    { plugin: new LoadBalanceScorer(), weight: w.loadBalance },
-  ]),
+  spread: (config) => contractPlacer('spread', 'LeastAllocated', config),
 };
+
+/**
+ * The plugins a registry placer runs, for FrameworkPlacer: the reference that ContractPlacer, which
+ * runs the same rules in one pass, is tested against.
+ */
+export function contractScorers(packing: 'BinPacking' | 'LeastAllocated', weights: ScoreWeights = DEFAULT_WEIGHTS): WeightedScorer[] {
+  return [
+    { plugin: packing === 'BinPacking' ? new BinPackingScorer() : new LeastAllocatedScorer(), weight: weights.binPacking },
+    { plugin: new LocalityScorer(), weight: weights.locality },
+    { plugin: new LoadBalanceScorer(), weight: weights.loadBalance },
+  ];
+}
 
 /** The placer registered under name; throws naming the known ones when there is none. */
 export function createPlacer(name: string, config: PlacerConfig = {}): Placer {
@@ -100,11 +105,12 @@ export function createPlacer(name: string, config: PlacerConfig = {}): Placer {
   return make(config);
 }
 
-function framework(name: PlacerName, config: PlacerConfig, scorers: (w: ScoreWeights) => WeightedScorer[]): Placer {
-  return new FrameworkPlacer({
+function contractPlacer(name: PlacerName, packing: 'BinPacking' | 'LeastAllocated', config: PlacerConfig): Placer {
+  return new ContractPlacer({
     name,
     filters: contractFilters(),
-    scorers: scorers(config.weights ?? DEFAULT_WEIGHTS),
+    packing,
+    weights: config.weights ?? DEFAULT_WEIGHTS,
     percentageOfWorkersToScore: config.percentageOfWorkersToScore,
   });
 }

@@ -8,8 +8,10 @@
 // The loops read the snapshot's columns (worker-table.ts) and write into buffers kept across decisions,
 // so a decision over 10,000 workers allocates next to nothing; a decision copies out only what it keeps.
 import type { LabletInstance } from '../objects';
-import type { Decision, DecisionRecord, ErrorDecision, ReasonCounts, WorkerScore, WorkerVerdict } from './decision';
-import { FEASIBLE, listVerdicts, memo, noFitMessage, orderedReasons, REJECTED, SCORED_KEPT } from './decision';
+import type { Decision } from './decision';
+import { FEASIBLE, REJECTED } from './decision';
+import type { Failure } from './evaluation';
+import { errorDecision, Evaluation, reasonOwners, ScanWindow, toMillionths } from './evaluation';
 import type {
   FilterPlugin,
   FilterVerdict,
@@ -21,7 +23,7 @@ import type {
 import { SUCCESS } from './framework';
 import type { ShapeOutcome } from './shape-cache';
 import { ShapeOutcomeCache } from './shape-cache';
-import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
+import type { FilterPluginName, PluginName, ScorePluginName } from './names';
 import { FILTER_REASONS } from './names';
 import type { PlaceOptions, Placer } from './placer';
 import type { Snapshot } from './snapshot';
@@ -45,53 +47,7 @@ export interface FrameworkPlacerOptions {
   readonly percentageOfWorkersToScore?: number | undefined;
 }
 
-/** kube-scheduler's floor on workers to find before stopping early. */
-const MIN_FEASIBLE_TO_FIND = 100;
-const WEIGHT_SCALE = 1_000_000;
-const MAX_WEIGHT = 1_000_000;
-
-const REASON_CODE: Readonly<Record<string, number>> = Object.fromEntries(FILTER_REASONS.map((r, i) => [r, i]));
 const EMPTY_SET: ReadonlySet<string> = new Set();
-
-interface Failure {
-  readonly failed: true;
-  readonly plugin: PluginName;
-  readonly workerId: string | undefined;
-  readonly cause: unknown;
-}
-
-/**
- * What the scan fills in, in buffers kept across decisions: valid until the next decision, so a
- * decision copies what it keeps.
- */
-class Found {
-  /** Per worker position: NOT_EVALUATED, FEASIBLE or REJECTED + reason index. */
-  outcome = new Uint8Array(0);
-  /** Per reason index. */
-  readonly counts: number[] = new Array<number>(FILTER_REASONS.length).fill(0);
-  /** Positions of the feasible workers, in scan order (the first numFeasible). */
-  positions = new Int32Array(0);
-  numFeasible = 0;
-  /** Workers the filters ran on. */
-  evaluated = 0;
-
-  reset(n: number): void {
-    if (this.outcome.length < n) {
-      const size = Math.max(n, 2 * this.outcome.length);
-      this.outcome = new Uint8Array(size);
-      this.positions = new Int32Array(size);
-    }
-    this.outcome.fill(0, 0, n);
-    this.counts.fill(0);
-    this.numFeasible = 0;
-    this.evaluated = 0;
-  }
-
-  /** A copy of what the lazy verdict list needs, pinning nothing live. */
-  record(ids: readonly string[], n: number): DecisionRecord {
-    return { ids, outcome: this.outcome.slice(0, n), positions: this.positions.slice(0, this.numFeasible) };
-  }
-}
 
 /** The worker filters one shape runs in a decision, and the shape filter verdict after them. */
 interface ShapePlan {
@@ -109,43 +65,25 @@ export class FrameworkPlacer implements Placer {
   private readonly filters: readonly FilterPlugin[];
   private readonly scorers: readonly ScorePlugin[];
   private readonly scorerNames: readonly ScorePluginName[];
-  /** Integer millionths. */
-  private readonly weights: readonly number[];
-  private readonly weightSum: number;
-  private readonly percentage: number;
   /** Reason index -> index of the filter that owns it, -1 for none. */
   private readonly ownerOf: Int8Array;
   private readonly shapeCache: ShapeOutcomeCache;
   /** The worker-scope filters, and their positions in filters. */
   private readonly workerFilters: readonly WorkerFilterPlugin[];
   private readonly workerFilterPositions: readonly number[];
-  /** Reason index -> name of the filter that owns it (for verdict lists). */
-  private readonly pluginOfReason = (code: number): FilterPluginName => this.filters[this.ownerOf[code]!]!.name;
-  private nextStartIndex = 0;
-  private readonly found = new Found();
-  /** Per scorer: its score of feasible worker j at [j] (kept across decisions). */
-  private readonly scoreColumns: Float64Array[];
-  /** Weighted total of feasible worker j at [j]: exact integers (weights in millionths). */
-  private totals = new Float64Array(0);
-  /** Indices j of the best feasible workers, best first (at most SCORED_KEPT). */
-  private readonly top = new Int32Array(SCORED_KEPT);
-  private readonly topSums = new Float64Array(SCORED_KEPT);
-  private readonly topRanks = new Int32Array(SCORED_KEPT);
+  private readonly window: ScanWindow;
+  private readonly evaluation: Evaluation;
 
   constructor(options: FrameworkPlacerOptions) {
     this.name = options.name;
     this.filters = [...options.filters];
     this.scorers = options.scorers.map((s) => s.plugin);
     this.scorerNames = this.scorers.map((s) => s.name);
-    this.weights = options.scorers.map((s) => toMillionths(s.plugin.name, s.weight));
-    this.weightSum = this.weights.reduce((a, b) => a + b, 0);
-    this.scoreColumns = this.scorers.map(() => new Float64Array(0));
-    if (this.weightSum <= 0) throw new Error('placement.weights: the weights must sum to more than 0');
-    this.percentage = options.percentageOfWorkersToScore ?? 100;
-    if (!(Number.isFinite(this.percentage) && this.percentage > 0 && this.percentage <= 100)) {
-      throw new Error(`placement.percentageOfWorkersToScore: must be in (0, 100] (got ${this.percentage})`);
-    }
-    this.ownerOf = ownersOf(this.filters);
+    this.ownerOf = reasonOwners(this.filters);
+    const pluginOfReason = (code: number): FilterPluginName => this.filters[this.ownerOf[code]!]!.name;
+    const weights = options.scorers.map((s) => toMillionths(s.plugin.name, s.weight));
+    this.evaluation = new Evaluation(this.scorerNames, weights, pluginOfReason);
+    this.window = new ScanWindow(options.percentageOfWorkersToScore ?? 100);
     this.shapeCache = new ShapeOutcomeCache(this.filters);
     const workerFilters = this.filters.flatMap((f, position) => (f.scope === 'worker' ? [{ f, position }] : []));
     this.workerFilters = workerFilters.map(({ f }) => f);
@@ -161,56 +99,23 @@ export class FrameworkPlacer implements Placer {
       requested: instance.requirements.resources,
       rejectedWorkerIds: options.rejectedWorkerIds ?? EMPTY_SET,
     };
-    const n = snapshot.size;
-    const base = { instanceId: instance.id, placer: this.name, numWorkers: n };
     const columns = snapshot.columns();
-    const found = this.found;
-    const filtered = this.filterWorkers(request, snapshot, columns);
-    if (filtered !== undefined) return errorDecision(base, filtered);
-    const reasons = reasonCounts(found.counts);
-    const m = found.numFeasible;
-    if (m === 0) {
-      // What the lazy list needs, and nothing live: a kept decision must not pin workers in memory.
-      const record = found.record(snapshot.workerIds(), n);
-      const verdicts = memo(() => listVerdicts(record, this.pluginOfReason, undefined));
-      return { ...base, result: 'unschedulable', message: noFitMessage(n, reasons), reasons, verdicts };
-    }
-    const scored = this.scoreWorkers(request, columns, m);
-    if (scored !== undefined) return errorDecision(base, scored);
-    const kept = this.selectBest(columns, m);
-    const ids = snapshot.workerIds();
-    const best: WorkerScore[] = [];
-    for (let k = 0; k < kept; k++) best.push(this.workerScore(ids, this.top[k]!));
-    let verdicts: (() => readonly WorkerVerdict[]) | undefined;
-    if (options.keepVerdicts === true) {
-      const record = found.record(ids, n);
-      const all = Array.from({ length: m }, (_, j) => this.workerScore(ids, j));
-      verdicts = memo(() => listVerdicts(record, this.pluginOfReason, (j) => all[j]!));
-    }
-    return {
-      ...base,
-      result: 'scheduled',
-      workerId: best[0]!.workerId,
-      score: best[0]!,
-      numEvaluated: found.evaluated,
-      numFeasible: m,
-      reasons,
-      scored: () => best,
-      verdicts,
-    };
+    const failed = this.filterWorkers(request, snapshot, columns) ?? this.scoreWorkers(request, columns);
+    if (failed !== undefined) return errorDecision({ instanceId: instance.id, placer: this.name, numWorkers: snapshot.size }, failed);
+    return this.evaluation.decide(instance, this.name, snapshot, options);
   }
 
-  /** Every worker through the filters, in order, until enough feasible ones are found (into this.found). */
+  /** Every worker through the filters, in order, until enough feasible ones are found. */
   private filterWorkers(request: PlacementRequest, snapshot: Snapshot, columns: WorkerColumns): Failure | undefined {
     const n = columns.size;
-    const toFind = this.numFeasibleToFind(n);
-    const start = toFind < n ? this.nextStartIndex % n : 0;
-    this.found.reset(n);
+    const toFind = this.window.toFind(n);
+    const start = this.window.start(n, toFind);
+    this.evaluation.reset(n);
     const planned = this.plans(request, snapshot);
-    if (planned.failed) return planned;
-    const failed = this.scan(request, columns, planned.plans, start, toFind, this.found);
+    if (!Array.isArray(planned)) return planned;
+    const failed = this.scan(request, columns, planned, start, toFind, this.evaluation);
     if (failed !== undefined) return failed;
-    if (toFind < n) this.nextStartIndex = (start + this.found.evaluated) % n;
+    this.window.stopped(n, toFind, start, this.evaluation.evaluated);
     return undefined;
   }
 
@@ -218,7 +123,7 @@ export class FrameworkPlacer implements Placer {
    * Per live shape, for this decision: the first failing shape filter (cached across decisions)
    * and the worker filters to call before it, leaving out those that do not apply to the shape.
    */
-  private plans(request: PlacementRequest, snapshot: Snapshot): { failed: false; plans: (ShapePlan | undefined)[] } | Failure {
+  private plans(request: PlacementRequest, snapshot: Snapshot): (ShapePlan | undefined)[] | Failure {
     const outcomes = this.shapeCache.outcomes(request.instance.requirements, snapshot);
     const slots = snapshot.shapeSlots();
     const plans = new Array<ShapePlan | undefined>(outcomes.length);
@@ -243,7 +148,7 @@ export class FrameworkPlacer implements Placer {
     } catch (err: unknown) {
       return failure(filter?.name ?? 'WorkerStatus', undefined, err);
     }
-    return { failed: false, plans };
+    return plans;
   }
 
   /**
@@ -258,7 +163,7 @@ export class FrameworkPlacer implements Placer {
     plans: readonly (ShapePlan | undefined)[],
     start: number,
     toFind: number,
-    found: Found,
+    found: Evaluation,
   ): Failure | undefined {
     const { outcome, counts, positions } = found;
     const shapeIndex = columns.shapeIndex;
@@ -311,16 +216,16 @@ export class FrameworkPlacer implements Placer {
     }
   }
 
-  /** Each scorer once over the m feasible workers, into this.scoreColumns; checks every score and sums them into this.totals. */
-  private scoreWorkers(request: PlacementRequest, columns: WorkerColumns, m: number): Failure | undefined {
-    const positions = this.found.positions;
-    if (this.totals.length < m) this.totals = new Float64Array(Math.max(m, 2 * this.totals.length));
-    const totals = this.totals;
-    totals.fill(0, 0, m);
+  /** Each scorer once over the feasible workers; checks every score and sums them, weighted, into the totals. */
+  private scoreWorkers(request: PlacementRequest, columns: WorkerColumns): Failure | undefined {
+    const e = this.evaluation;
+    const m = e.numFeasible;
+    if (m === 0) return undefined;
+    e.prepareScores(m);
+    const { positions, totals } = e;
     for (let s = 0; s < this.scorers.length; s++) {
-      const weight = this.weights[s]!;
-      let out = this.scoreColumns[s]!;
-      if (out.length < m) out = this.scoreColumns[s] = new Float64Array(Math.max(m, 2 * out.length));
+      const weight = e.weights[s]!;
+      const out = e.scores[s]!;
       out.fill(-1, 0, m); // unwritten scores fail the check below
       try {
         this.scorers[s]!.score(request, columns, positions, m, out);
@@ -339,92 +244,8 @@ export class FrameworkPlacer implements Placer {
     }
     return undefined;
   }
-
-  /**
-   * The best feasible workers into this.top, best first; returns how many (at most SCORED_KEPT). Totals
-   * are exact integer sums; equal totals go to the smallest id in byte order (by rank: no string compare).
-   */
-  private selectBest(columns: WorkerColumns, m: number): number {
-    const { top, topRanks, totals } = this;
-    const sums = this.topSums;
-    const positions = this.found.positions;
-    const ranks = columns.idRanks();
-    let kept = 0;
-    for (let j = 0; j < m; j++) {
-      const sum = totals[j]!;
-      const rank = ranks[positions[j]!]!;
-      // Insertion into the short sorted list, from its end.
-      let k = kept < SCORED_KEPT ? kept : SCORED_KEPT - 1;
-      if (kept === SCORED_KEPT && !(sum > sums[k]! || (sum === sums[k]! && rank < topRanks[k]!))) continue;
-      while (k > 0 && (sum > sums[k - 1]! || (sum === sums[k - 1]! && rank < topRanks[k - 1]!))) {
-        sums[k] = sums[k - 1]!;
-        topRanks[k] = topRanks[k - 1]!;
-        top[k] = top[k - 1]!;
-        k--;
-      }
-      sums[k] = sum;
-      topRanks[k] = rank;
-      top[k] = j;
-      if (kept < SCORED_KEPT) kept++;
-    }
-    return kept;
-  }
-
-  private numFeasibleToFind(n: number): number {
-    if (this.percentage >= 100 || n < MIN_FEASIBLE_TO_FIND) return n;
-    return Math.max(MIN_FEASIBLE_TO_FIND, Math.floor((n * this.percentage) / 100));
-  }
-
-  /** Feasible worker j of the current decision, with its scores. */
-  private workerScore(ids: readonly string[], j: number): WorkerScore {
-    const scores: Partial<Record<ScorePluginName, number>> = {};
-    let sum = 0;
-    for (let s = 0; s < this.scorers.length; s++) {
-      const score = this.scoreColumns[s]![j]!;
-      scores[this.scorerNames[s]!] = score;
-      sum += this.weights[s]! * score;
-    }
-    return { workerId: ids[this.found.positions[j]!]!, total: sum / this.weightSum, scores };
-  }
-}
-
-function toMillionths(plugin: ScorePluginName, weight: number): number {
-  if (!(Number.isFinite(weight) && weight >= 0 && weight <= MAX_WEIGHT)) {
-    throw new Error(`placement.weights: the weight of ${plugin} must be a number in [0, ${MAX_WEIGHT}] (got ${weight})`);
-  }
-  return Math.round(weight * WEIGHT_SCALE);
-}
-
-function ownersOf(filters: readonly FilterPlugin[]): Int8Array {
-  const owners = new Int8Array(FILTER_REASONS.length).fill(-1);
-  filters.forEach((filter, index) => {
-    for (const reason of filter.reasons) {
-      const code = REASON_CODE[reason];
-      if (code === undefined) throw new Error(`filter ${filter.name}: unknown reason ${reason}`);
-      if (owners[code] !== -1) throw new Error(`filter ${filter.name}: reason ${reason} already belongs to another filter`);
-      owners[code] = index;
-    }
-  });
-  return owners;
-}
-
-function reasonCounts(counts: readonly number[]): ReasonCounts {
-  const out: Partial<Record<FilterReason, number>> = {};
-  counts.forEach((count, code) => {
-    if (count > 0) out[FILTER_REASONS[code]!] = count;
-  });
-  return orderedReasons(out);
 }
 
 function failure(plugin: PluginName, workerId: string | undefined, cause: unknown): Failure {
-  return { failed: true, plugin, workerId, cause };
+  return { plugin, workerId, cause };
 }
-
-function errorDecision(base: { instanceId: string; placer: string; numWorkers: number }, f: Failure): ErrorDecision {
-  const what = f.cause instanceof Error ? f.cause.message : String(f.cause);
-  const where = f.workerId === undefined ? '' : ` on worker ${f.workerId}`;
-  return { ...base, result: 'error', plugin: f.plugin, workerId: f.workerId, cause: f.cause, message: `plugin ${f.plugin} failed${where}: ${what}` };
-}
-
-
-
