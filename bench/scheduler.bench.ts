@@ -4,9 +4,9 @@
 // measured in the same run on identical data. Also p50/p99 from instance creation to acceptance, and
 // CPU seconds per placement for each process (the API runs as its own process).
 // Run: npx tsc -p tsconfig.build.json && node --expose-gc dist/bench/scheduler.bench.js [--instances 10000]
-//   [--workers 1000] [--in-flight 64] [--held 0] [--arrival-rate 0] [--pin] [--no-baseline]
+//   [--workers 1000] [--in-flight 64] [--held 0] [--arrival-rate 0|half] [--pin] [--no-baseline]
 // e.g. issue 12: --instances 50000 --workers 5000 (backlog); --held 100000 --workers 10000 --instances 5000
-// (decisions with a 100k cache); --workers 5000 --arrival-rate <half the API's rate> (steady arrivals).
+// (decisions with a 100k cache); --workers 5000 --arrival-rate half (steady arrivals at half the API alone's rate, measured first).
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,10 @@ const IN_FLIGHT = arg('in-flight', 64);
 /** Instances already RUNNING on the workers before the run (a loaded cache), spread evenly. */
 const HELD = arg('held', 0);
 /** 0: a backlog (all PENDING before the scheduler starts); else new instances per second while it runs. */
-const ARRIVAL_RATE = arg('arrival-rate', 0);
+// --arrival-rate half: half the rate the API alone reached earlier in the same run.
+const HALF_RATE = process.argv[process.argv.indexOf('--arrival-rate') + 1] === 'half';
+let ARRIVAL_RATE = HALF_RATE ? Number.NaN : arg('arrival-rate', 0);
+const ARRIVALS = HALF_RATE || ARRIVAL_RATE > 0;
 const CLK_TCK = 100;
 // --pin: this process (client or scheduler) on CPU 0, etcd and the API on CPU 1, so the write path
 // gets the same CPU in both runs and the scheduler's own work cannot slow the API down.
@@ -155,7 +158,6 @@ async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise
   return { rate: INSTANCES / seconds, apiCpu, clientCpu: (clientCpu.user + clientCpu.system) / 1e6 };
 }
 
-/** The scheduler: one replica in this process drains the same backlog through a fresh API process. */
 /** Time intervals [start, end] in ms on performance.now()'s clock. */
 type Spans = { start: number; end: number }[];
 
@@ -175,9 +177,10 @@ function splitByGc(decisions: Spans, pauses: Spans): { hit: number[]; clear: num
   return { hit, clear, pauseMs: sorted.map((p) => p.end - p.start) };
 }
 
+/** The scheduler: one replica in this process drains the same backlog through a fresh API process. */
 async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; byGc: ReturnType<typeof splitByGc>; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
   const prefix = uniquePrefix('scheduler');
-  await loadFleet(store, prefix, ARRIVAL_RATE === 0);
+  await loadFleet(store, prefix, !ARRIVALS);
   const api = await startApi(endpoints, prefix);
   const latencies: number[] = [];
   const decisions: Spans = [];
@@ -206,7 +209,7 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   const apiCpu0 = api.cpuSeconds();
   const placingAt = performance.now();
   gcObserver.observe({ entryTypes: ['gc'] });
-  if (ARRIVAL_RATE > 0) await arrive(store, prefix);
+  if (ARRIVALS) await arrive(store, prefix);
   await allAccepted;
   const seconds = (performance.now() - placingAt) / 1000;
   gcObserver.disconnect();
@@ -232,11 +235,12 @@ async function main(): Promise<void> {
   try {
     console.log(`scheduler benchmark: ${INSTANCES} PENDING instances over ${WORKERS} workers, ${IN_FLIGHT} schedule calls in flight, etcd 3.4 --unsafe-no-fsync on loopback, node ${process.version}${PIN ? ', pinned: scheduler/client on CPU 0, etcd + API on CPU 1' : ', unpinned (all on 2 shared cores)'}${TELEMETRY ? ', telemetry on (metrics, every reconcile traced)' : ', telemetry off'}`);
     // --no-baseline: the scheduler alone (for profiling it); the ratio is then against 1.
-    const alone = process.argv.includes('--no-baseline') || ARRIVAL_RATE > 0 ? { rate: Number.NaN, apiCpu: Number.NaN, clientCpu: Number.NaN } : await apiAlone(store, etcd.endpoints);
+    const alone = process.argv.includes('--no-baseline') || (ARRIVALS && !HALF_RATE) ? { rate: Number.NaN, apiCpu: Number.NaN, clientCpu: Number.NaN } : await apiAlone(store, etcd.endpoints);
+    if (HALF_RATE) ARRIVAL_RATE = Math.round(alone.rate / 2);
     console.log(`development API alone: ${fmt(alone.rate, 0)} schedules/s; CPU per schedule: API ${fmt((alone.apiCpu / INSTANCES) * 1000, 3)} ms, client ${fmt((alone.clientCpu / INSTANCES) * 1000, 3)} ms`);
     const s = await scheduler(store, etcd.endpoints);
     console.log(`scheduler: ${fmt(s.rate, 0)} placements/s = ${fmt((100 * s.rate) / alone.rate, 0)}% of the API alone (start to placing ${fmt(s.syncS)} s)`);
-    const arrivals = ARRIVAL_RATE > 0 ? `steady arrivals at ${ARRIVAL_RATE}/s` : 'a backlog: all created before the scheduler started';
+    const arrivals = ARRIVALS ? `steady arrivals at ${ARRIVAL_RATE}/s` : 'a backlog: all created before the scheduler started';
     console.log(`creation to acceptance: p50 ${fmt(s.e2e.p50)} ms, p99 ${fmt(s.e2e.p99)} ms, max ${fmt(s.e2e.max)} ms (${arrivals})`);
     console.log(`decision (place + assume) inside the running scheduler, ${HELD + INSTANCES} instances and ${WORKERS} workers cached: p50 ${fmt(s.decision.p50, 3)} ms, p99 ${fmt(s.decision.p99, 3)} ms, p99.9 ${fmt(s.decision.p999, 3)} ms, max ${fmt(s.decision.max, 3)} ms over ${s.decision.n} decisions; RSS after GC ${(s.rssBytes / 1_048_576).toFixed(0)} MB (the benchmark's own loader included)`);
     const { hit, clear, pauseMs } = s.byGc;
