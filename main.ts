@@ -77,6 +77,7 @@ async function main(): Promise<number> {
     burst: config.controlPlane.burst,
     maxDelayMs: config.requeue.maxDelayMs,
     metrics: metrics.client,
+    tracing,
   });
   const scheduler = new SchedulerService({
     store, client, prefix: env.etcd.prefix, schedulerId: env.schedulerId, config: configHolder, clock, logger: rootLogger, tracing,

@@ -7,7 +7,7 @@
 //   [--workers 1000] [--in-flight 64] [--held 0] [--arrival-rate 0|half] [--pin] [--no-baseline]
 // e.g. issue 12: --instances 50000 --workers 5000 (backlog); --held 100000 --workers 10000 --instances 5000
 // (decisions with a 100k cache); --workers 5000 --arrival-rate half (steady arrivals at half the API alone's rate, measured first).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -110,12 +110,16 @@ async function loadFleet(store: EtcdStore, prefix: string, pending: boolean): Pr
   await loadKeys(store, entries);
 }
 
-/** Writes INSTANCES new PENDING instances at ARRIVAL_RATE per second (createdAt = when written). */
-async function arrive(store: EtcdStore, prefix: string): Promise<void> {
+/**
+ * Writes `count` new PENDING instances at `rate` per second (createdAt = when written), from a child
+ * process (arrivalsProcess) next to etcd and the API: in production the API writes them, so their
+ * cost must not land on the scheduler's core.
+ */
+async function arrive(store: EtcdStore, prefix: string, count: number, rate: number): Promise<void> {
   const started = performance.now();
   const inFlight = new Set<Promise<unknown>>();
-  for (let i = 0; i < INSTANCES; ) {
-    const due = Math.min(INSTANCES, Math.floor(((performance.now() - started) / 1000) * ARRIVAL_RATE));
+  for (let i = 0; i < count; ) {
+    const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate));
     for (; i < due; i++) {
       const doc = JSON.stringify(instance(`li-${i}`, { createdAt: new Date().toISOString() }));
       const p: Promise<unknown> = store.txn([], [{ type: 'put', key: `${prefix}/instances/li-${i}`, value: doc }]).finally(() => inFlight.delete(p));
@@ -124,6 +128,20 @@ async function arrive(store: EtcdStore, prefix: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
   await Promise.all(inFlight);
+}
+
+/** Runs arrive() in a child process (pinned with etcd and the API); resolves when all are written. */
+async function arrivals(endpoints: readonly string[], prefix: string): Promise<void> {
+  const proc = fork(__filename, ['--arrivals', JSON.stringify({ endpoints, prefix, count: INSTANCES, rate: ARRIVAL_RATE })], { stdio: 'inherit' });
+  pin(proc.pid, 1);
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`the arrivals process exited with ${code}`);
+}
+
+async function arrivalsProcess(spec: { endpoints: string[]; prefix: string; count: number; rate: number }): Promise<void> {
+  const store = await EtcdStore.connect({ endpoints: spec.endpoints });
+  await arrive(store, spec.prefix, spec.count, spec.rate);
+  await store.close();
 }
 
 function client(url: string, inFlight: number): HttpControlPlaneClient {
@@ -209,7 +227,7 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   const apiCpu0 = api.cpuSeconds();
   const placingAt = performance.now();
   gcObserver.observe({ entryTypes: ['gc'] });
-  if (ARRIVALS) await arrive(store, prefix);
+  if (ARRIVALS) await arrivals(endpoints, prefix);
   await allAccepted;
   const seconds = (performance.now() - placingAt) / 1000;
   gcObserver.disconnect();
@@ -254,4 +272,6 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+const arrivalsSpec = process.argv.indexOf('--arrivals');
+const run = arrivalsSpec >= 0 ? arrivalsProcess(JSON.parse(process.argv[arrivalsSpec + 1] ?? '{}') as Parameters<typeof arrivalsProcess>[0]) : main();
+run.then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });

@@ -7,6 +7,7 @@ import type { FencingToken } from './client';
 import type { CallSite } from './errors';
 import { InvalidRequestError } from './errors';
 import type { ClientLogger, ClientMetrics } from './metrics';
+import type { Tracing } from '../observability';
 
 export interface HttpControlPlaneClientOptions {
   /** CONTROL_PLANE_API_URL: http:// or https://, without credentials. */
@@ -35,8 +36,10 @@ export interface HttpControlPlaneClientOptions {
   readonly maxBackoffMs?: number;
   /** requeue.maxDelayMs: cap on a Retry-After, ms. Default 300000. */
   readonly maxDelayMs?: number;
-  /** Sockets kept per host. Default 64. */
+  /** Connections kept to the API. Default 64. */
   readonly maxSockets?: number;
+  /** A `POST` client span per attempt, under the caller's span; its traceparent is the one sent. Default: none. */
+  readonly tracing?: Tracing;
   /** Default: no-op. */
   readonly metrics?: ClientMetrics;
   /** Default: no-op. */

@@ -1,14 +1,13 @@
-// ControlPlaneClient over HTTP(S) with axios and a keep-alive agent (contract §2). Every attempt takes
+// ControlPlaneClient over HTTP(S) with axios over an undici keep-alive pool (contract §2). Every attempt takes
 // a token from one priority bucket (schedule first), carries X-API-Key (when configured), traceparent,
 // X-Scheduler-Id and X-Fencing-Token, and has its own timeout. Timeouts, connection errors, 5xx, 429
 // and unreadable 2xx answers are retried with full-jitter backoff (Retry-After honoured up to
 // maxDelayMs) for at most maxAttempts, then OutcomeUnknownError. The caller's signal ends it all at
 // once. Errors and logs carry the route template and ids, never a header or an axios error.
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
+import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../clock';
 import { SystemClock } from '../clock';
@@ -28,12 +27,14 @@ import type { AttemptError, CallSite } from './errors';
 import { CallAbortedError, InvalidRequestError, OutcomeUnknownError, ROUTE_TEMPLATES, TransportError } from './errors';
 import type { ClientLogger, ClientMetrics } from './metrics';
 import { NoopClientMetrics } from './metrics';
-import { NOOP_LOGGER } from '../observability';
+import { NOOP_LOGGER, NOOP_TRACING } from '../observability';
+import type { SpanScope, Tracing } from '../observability';
 import type { Priority, RateLimits } from './rate-limiter';
 import { PriorityTokenBucket, checkRateLimits } from './rate-limiter';
 import type { RetryPolicy } from './retry';
 import { retryDelayMs } from './retry';
 import { traceHeaders } from './trace-context';
+import { undiciAdapter } from './undici-adapter';
 
 interface Call<T> {
   readonly site: CallSite;
@@ -55,7 +56,12 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
   private readonly clock: Clock;
   private readonly apiKey: ApiKeySource;
   private readonly http: AxiosInstance;
-  private readonly agent: http.Agent;
+  private readonly pool: Pool;
+  /** The base URL's path (no trailing slash), put before each route. */
+  private readonly basePath: string;
+  private readonly tracing: Tracing;
+  /** Attributes every attempt span carries (HTTP client semantic conventions). */
+  private readonly server: { readonly 'server.address': string; readonly 'server.port': number; readonly origin: string };
   private readonly limiter: PriorityTokenBucket;
   private readonly metrics: ClientMetrics;
   private readonly logger: ClientLogger;
@@ -90,17 +96,18 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
       : new FileApiKey(options.apiKeyFile, this.clock, {
         onError: (err) => this.logger.warn('control plane API key file not re-read; keeping the last key', { error: err.message }),
       });
-    const maxSockets = options.maxSockets ?? 64;
-    this.agent = url.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets, ca: options.caFile === undefined ? undefined : readCaFile(options.caFile) })
-      : new http.Agent({ keepAlive: true, maxSockets });
+    // Keep-alive connections to the API's origin; undici reads no proxy variables, so a fenced write
+    // goes straight to the API, and follows no redirect.
+    this.pool = new Pool(url.origin, {
+      connections: options.maxSockets ?? 64,
+      connect: url.protocol === 'https:' && options.caFile !== undefined ? { ca: readCaFile(options.caFile) } : undefined,
+    });
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.tracing = options.tracing ?? NOOP_TRACING;
+    const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+    this.server = { 'server.address': url.hostname, 'server.port': port, origin: url.origin };
     this.http = axios.create({
-      baseURL: url.href.replace(/\/+$/, ''),
-      httpAgent: this.agent,
-      httpsAgent: this.agent,
-      proxy: false, // the API is reached directly; proxy env vars must not reroute fenced writes
-      maxRedirects: 0,
-      maxContentLength: MAX_ANSWER_BYTES,
+      adapter: undiciAdapter(this.pool, MAX_ANSWER_BYTES),
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
@@ -160,7 +167,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
   /** Releases waiting calls (they fail as aborted) and closes idle sockets; idempotent. */
   close(): void {
     this.limiter.close();
-    this.agent.destroy();
+    this.pool.destroy().catch(() => undefined); // destroying a pool only fails if it already is
   }
 
   private prepare<B>(site: CallSite, schema: z.ZodType<B>, body: B, options: CallOptions): Omit<Call<unknown>, 'path' | 'success' | 'priority'> {
@@ -178,7 +185,6 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
         Accept: 'application/json',
         'X-Scheduler-Id': this.schedulerId,
         'X-Fencing-Token': fencingToken,
-        ...traceHeaders(),
       },
     };
   }
@@ -210,7 +216,18 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     throw new OutcomeUnknownError(site, this.maxAttempts, last, lastRetryAfterMs);
   }
 
-  private async attempt<T>(call: Call<T>): Promise<AttemptResult<T>> {
+  /** One attempt in its own client span, whose context is the traceparent the API receives. */
+  private attempt<T>(call: Call<T>): Promise<AttemptResult<T>> {
+    return this.tracing.inSpanAsync('POST', 'client', async (span) => {
+      const path = this.basePath + call.path;
+      span.setAttributes({ 'http.request.method': 'POST', 'server.address': this.server['server.address'], 'server.port': this.server['server.port'], 'url.full': this.server.origin + path });
+      const result = await this.send(call, path, span);
+      if (result.kind !== 'ok') span.setError(result.error);
+      return result;
+    });
+  }
+
+  private async send<T>(call: Call<T>, path: string, span: SpanScope): Promise<AttemptResult<T>> {
     const { site, signal } = call;
     // Read again after the rate limiter's wait: reading a term's signal checks its renew deadline.
     if (isAborted(signal)) return { kind: 'failed', error: new CallAbortedError(site) };
@@ -227,9 +244,10 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     let errorType: string | undefined;
     try {
       const key = this.apiKey.current();
-      const headers = key === undefined ? call.headers : { ...call.headers, 'X-API-Key': key };
-      const response = await this.http.post<unknown>(call.path, call.body, { headers, signal: controller.signal });
+      const headers = { ...call.headers, ...traceHeaders(), ...(key === undefined ? {} : { 'X-API-Key': key }) };
+      const response = await this.http.post<unknown>(path, call.body, { headers, signal: controller.signal });
       statusCode = response.status;
+      span.setAttributes({ 'http.response.status_code': statusCode });
       const retryAfter: unknown = response.headers['retry-after'];
       const answer: Answer = {
         status: response.status,

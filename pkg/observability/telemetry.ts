@@ -63,8 +63,9 @@ export function sdkConfiguration(plan: TelemetryPlan): Partial<NodeSDKConfigurat
     ...(plan.traces === 'none' ? { spanProcessors: [] } : {}),
     ...(plan.logs === 'none' ? { logRecordProcessors: [] } : {}),
     ...(plan.sampler === 'env' ? {} : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(plan.sampler.ratio) }) }),
-    // A span per attempt under each Control Plane call span (their traceparent then names the
-    // attempt); none for requests to our own endpoints (probes and scrapes) or outside a trace.
+    // Spans for node:http calls made inside a trace (the Kubernetes client's Events); none for
+    // requests to our own endpoints (probes and scrapes). The Control Plane client runs on undici
+    // and opens its own span per attempt (pkg/controlplane/http-client.ts).
     instrumentations: plan.traces === 'none' ? [] : [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true })],
   };
 }
