@@ -11,7 +11,7 @@ import { DevApiFixture, eventually } from '../../dev/controlplane-api/testing';
 import { FakeClock } from '../clock';
 import { aWorker, anInstance } from '../objects/testing';
 import { InMemoryStore } from '../store';
-import { RecordingClientLogger } from './testing';
+import { RecordingClientLogger, rejection } from './testing';
 import type { RequestRecord } from './metrics';
 import type { HttpControlPlaneClientOptions } from './client-options';
 import { HttpControlPlaneClient } from './http-client';
@@ -20,15 +20,6 @@ import {
 } from './errors';
 
 const KEY = 'client-test-key-5f9a1c7e';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err: unknown) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Everything an error exposes: message, stack, own fields, cause chain, as inspect and JSON show them. */
 function exposure(err: unknown): string {

@@ -18,3 +18,13 @@ export class RecordingClientLogger implements ClientLogger {
     this.lines.push(JSON.stringify({ level, message, ...fields }));
   }
 }
+
+/** What the promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err: unknown) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}

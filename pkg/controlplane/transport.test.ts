@@ -12,6 +12,7 @@ import { FakeClock } from '../clock';
 import { HttpControlPlaneClient } from './http-client';
 import { isOutcomeUnknown, isRetriable } from './errors';
 import type { TransportError } from './errors';
+import { rejection } from './testing';
 
 const ACCEPTED = JSON.stringify({ instanceId: 'li-1', workerId: 'w-1', phase: 'SCHEDULED', modRevision: 7 });
 
@@ -20,15 +21,6 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 async function listen(server: http.Server | https.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err: unknown) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('HttpControlPlaneClient transport', () => {
