@@ -71,6 +71,15 @@ async function telemetryFor(own: SchedulerMetrics): Promise<Pick<SchedulerServic
   };
 }
 
+/** User + system CPU seconds of another process so far (from /proc). */
+function processCpuSeconds(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** etcd's pid, to pin it and to read its CPU. */
+let etcdPid: number | undefined;
+
 function pin(pid: number | undefined, cpu: number): void {
   if (PIN && pid !== undefined) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
 }
@@ -87,10 +96,7 @@ async function startApi(endpoints: readonly string[], prefix: string): Promise<A
   return {
     url: `http://127.0.0.1:${port}`,
     proc,
-    cpuSeconds: () => {
-      const fields = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-    },
+    cpuSeconds: () => processCpuSeconds(proc.pid),
     stop: () => new Promise<void>((resolve) => { proc.once('exit', () => resolve()); proc.kill('SIGTERM'); }),
   };
 }
@@ -130,18 +136,23 @@ async function arrive(store: EtcdStore, prefix: string, count: number, rate: num
   await Promise.all(inFlight);
 }
 
-/** Runs arrive() in a child process (pinned with etcd and the API); resolves when all are written. */
-async function arrivals(endpoints: readonly string[], prefix: string): Promise<void> {
+/** Runs arrive() in a child process (pinned with etcd and the API); resolves with its CPU seconds once all are written. */
+async function arrivals(endpoints: readonly string[], prefix: string): Promise<number> {
   const proc = fork(__filename, ['--arrivals', JSON.stringify({ endpoints, prefix, count: INSTANCES, rate: ARRIVAL_RATE })], { stdio: 'inherit' });
   pin(proc.pid, 1);
+  let cpuSeconds = Number.NaN;
+  proc.on('message', (m) => { cpuSeconds = Number(m); });
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   if (code !== 0) throw new Error(`the arrivals process exited with ${code}`);
+  return cpuSeconds;
 }
 
 async function arrivalsProcess(spec: { endpoints: string[]; prefix: string; count: number; rate: number }): Promise<void> {
   const store = await EtcdStore.connect({ endpoints: spec.endpoints });
   await arrive(store, spec.prefix, spec.count, spec.rate);
   await store.close();
+  const cpu = process.cpuUsage();
+  await new Promise<void>((resolve) => process.send?.((cpu.user + cpu.system) / 1e6, () => resolve()) ?? resolve());
 }
 
 function client(url: string, inFlight: number): HttpControlPlaneClient {
@@ -196,7 +207,7 @@ function splitByGc(decisions: Spans, pauses: Spans): { hit: number[]; clear: num
 }
 
 /** The scheduler: one replica in this process drains the same backlog through a fresh API process. */
-async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; byGc: ReturnType<typeof splitByGc>; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
+async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; byGc: ReturnType<typeof splitByGc>; otherCore: { etcd: number; api: number; arrivals: number }; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
   const prefix = uniquePrefix('scheduler');
   await loadFleet(store, prefix, !ARRIVALS);
   const api = await startApi(endpoints, prefix);
@@ -225,14 +236,18 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   // CPU from here: the sync (decoding the whole cache) is not placement work.
   const cpu0 = process.cpuUsage();
   const apiCpu0 = api.cpuSeconds();
+  const etcdCpu0 = processCpuSeconds(etcdPid);
   const placingAt = performance.now();
   gcObserver.observe({ entryTypes: ['gc'] });
-  if (ARRIVALS) await arrivals(endpoints, prefix);
+  const arrivalsCpu = ARRIVALS ? await arrivals(endpoints, prefix) : 0;
   await allAccepted;
   const seconds = (performance.now() - placingAt) / 1000;
+  const etcdCpu = processCpuSeconds(etcdPid) - etcdCpu0;
   gcObserver.disconnect();
   const cpu = process.cpuUsage(cpu0);
   const apiCpu = api.cpuSeconds() - apiCpu0;
+  // The other core's load while placing: etcd, the API and (with arrivals) the writer, in cores.
+  const otherCore = { etcd: etcdCpu / seconds, api: apiCpu / seconds, arrivals: arrivalsCpu / seconds };
   global.gc?.();
   const rssBytes = process.memoryUsage().rss;
   await service.stop(2_000);
@@ -240,13 +255,14 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   await schedulerStore.close();
   await api.stop();
   const durations = decisions.map((d) => d.end - d.start);
-  return { rate: INSTANCES / seconds, e2e: summarize(latencies), decision: summarize(durations), byGc: splitByGc(decisions, pauses), schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000, rssBytes };
+  return { rate: INSTANCES / seconds, e2e: summarize(latencies), decision: summarize(durations), byGc: splitByGc(decisions, pauses), otherCore, schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000, rssBytes };
 }
 
 async function main(): Promise<void> {
   const etcd = await startEtcd({ unsafeNoFsync: true });
+  etcdPid = Number(execFileSync('pgrep', ['-n', '-f', `listen-client-urls ${etcd.endpoints[0] ?? ''}`]).toString().trim());
   if (PIN) {
-    pin(Number(execFileSync('pgrep', ['-n', '-f', `listen-client-urls ${etcd.endpoints[0] ?? ''}`]).toString().trim()), 1);
+    pin(etcdPid, 1);
     pin(process.pid, 0);
   }
   const store = await EtcdStore.connect({ endpoints: etcd.endpoints });
@@ -265,6 +281,8 @@ async function main(): Promise<void> {
     const gc = summarize(pauseMs);
     const withoutGc = summarize(clear);
     console.log(`GC while placing: ${gc.n} pauses, p50 ${fmt(gc.p50)} ms, max ${fmt(gc.max)} ms; ${hit.length} decisions (${fmt((100 * hit.length) / s.decision.n, 1)}%) overlapped one; the others: p50 ${fmt(withoutGc.p50, 3)} ms, p99 ${fmt(withoutGc.p99, 3)} ms, p99.9 ${fmt(withoutGc.p999, 3)} ms, max ${fmt(withoutGc.max, 3)} ms`);
+    const o = s.otherCore;
+    console.log(`while placing, in cores busy: scheduler ${fmt((s.schedulerCpu * s.rate) / INSTANCES)}, etcd ${fmt(o.etcd)}, API ${fmt(o.api)}${ARRIVALS ? `, arrivals writer ${fmt(o.arrivals)}` : ''}${PIN ? ' (etcd, API and writer share CPU 1)' : ''}`);
     console.log(`CPU per placement while placing: scheduler ${fmt((s.schedulerCpu / INSTANCES) * 1000, 3)} ms, API ${fmt((s.apiCpu / INSTANCES) * 1000, 3)} ms`);
   } finally {
     await store.close();

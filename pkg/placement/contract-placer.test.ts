@@ -81,6 +81,45 @@ describe('ContractPlacer', () => {
     );
   });
 
+  it('stays exact when workers change between decisions, with the same or other requests (seeded)', () => {
+    // One long-lived pair of placers over one snapshot: ContractPlacer keeps per-worker results
+    // across decisions until a worker's row changes; FrameworkPlacer keeps nothing.
+    const worker = fc.nat(15);
+    const size = fc.constantFrom(1, 2, 4);
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('assume' as const), worker, instance: fc.nat(20), size }),
+      fc.record({ kind: fc.constant('forget' as const), instance: fc.nat(20) }),
+      fc.record({ kind: fc.constant('observe' as const), worker, instance: fc.nat(20), size }),
+      fc.record({ kind: fc.constant('resize' as const), worker, cpu: fc.constantFrom(2, 4, 8, 16) }),
+      fc.record({ kind: fc.constant('remove' as const), worker }),
+      fc.record({ kind: fc.constant('decide' as const), cpu: size, memory: size, nodes: fc.constantFrom(0, 1), near: fc.boolean() }),
+    );
+    const resources = (cpu: number) => anInstance().withCpu(cpu).withMemory(cpu).withStorage(cpu).withNodes(1).build().requirements.resources;
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 10, maxLength: 80 }), packingArb, (ops, packing) => {
+        const s = new Snapshot();
+        const region = (w: number): string => (w % 2 === 0 ? 'us-east-1' : 'eu-west-1');
+        for (let w = 0; w < 16; w++) s.upsertWorker(aWorker(`w-${w}`).withCpu(8).withMemory(16).withStorage(16).withNodes(w % 3 === 0 ? 1 : undefined).withRegion(region(w)).build());
+        const [fast, reference] = pair(packing, { binPacking: 0.6, locality: 0.2, loadBalance: 0.2 });
+        for (const o of ops) {
+          switch (o.kind) {
+            case 'assume': s.assume(`li-${o.instance}`, `w-${o.worker}`, resources(o.size)); break;
+            case 'forget': s.forget(`li-${o.instance}`); s.removeHolder(`li-${o.instance}`); break;
+            case 'observe': s.setHolder(`li-${o.instance}`, `w-${o.worker}`, resources(o.size)); break;
+            case 'resize': s.upsertWorker(aWorker(`w-${o.worker}`).withCpu(o.cpu).withMemory(16).withStorage(16).withNodes(o.worker % 3 === 0 ? 1 : undefined).withRegion(region(o.worker)).build()); break;
+            case 'remove': s.removeWorker(`w-${o.worker}`); break;
+            case 'decide': {
+              const instance = anInstance('li-new').withCpu(o.cpu).withMemory(o.memory).withStorage(1).withNodes(o.nodes).withPreferredRegion(o.near ? 'us-east-1' : undefined).build();
+              const options: PlaceOptions = { keepVerdicts: true };
+              expect(everything(fast.place(instance, s, options))).toEqual(everything(reference.place(instance, s, options)));
+            }
+          }
+        }
+      }),
+      { seed: 5, numRuns: 150 },
+    );
+  });
+
   it('stamps a shape filter that fails with an error as FrameworkPlacer does, without caching it', () => {
     const flaky = failingCmlVersion();
     const filters = contractFilters().map((f) => (f.name === 'CmlVersion' ? flaky.filter : f));

@@ -4,7 +4,7 @@
 // Each rule is the plugin's own function (resourcesVerdict, binPackingScore, loadBalanceScore, ...):
 // this file only orders them. Shape filters still run once per shape through the shared cache. A
 // property test holds it to FrameworkPlacer and to a naive full scan, decision by decision.
-import type { LabletInstance } from '../objects';
+import type { LabletInstance, Resources } from '../objects';
 import type { Decision } from './decision';
 import { FEASIBLE, REJECTED } from './decision';
 import type { Failure } from './evaluation';
@@ -23,6 +23,7 @@ import { resourcesVerdict } from './plugins/resources-fit';
 import type { ShapeOutcome } from './shape-cache';
 import { ShapeOutcomeCache } from './shape-cache';
 import type { Snapshot, WorkerShape } from './snapshot';
+import type { WorkerColumns } from './worker-table';
 
 export interface ContractPlacerOptions {
   /** Registry name, carried in every decision. */
@@ -62,6 +63,12 @@ export class ContractPlacer implements Placer {
   private locality = new Uint8Array(0);
   /** The shape filters' outcomes of the current decision, by shape slot. */
   private outcomes: readonly (ShapeOutcome | undefined)[] = [];
+  /**
+   * Per worker position, ResourcesFit's code and the BinPacking score for the requested resources of
+   * `rowsFor`, valid while the row's revision equals `rowsAt` (consecutive instances often ask for the
+   * same resources, and most workers do not change between two decisions).
+   */
+  private readonly rows = new RowCache();
 
   constructor(options: ContractPlacerOptions) {
     this.name = options.name;
@@ -136,10 +143,13 @@ export class ContractPlacer implements Placer {
   private scan(instance: LabletInstance, snapshot: Snapshot, rejectedWorkerIds: ReadonlySet<string>, start: number, toFind: number): Failure | undefined {
     const e = this.evaluation;
     const columns = snapshot.columns();
-    const { allocated, capacity, holders, shapeIndex } = columns;
+    const { allocated, capacity, holders, shapeIndex, revision } = columns;
     const { before, after, personal } = this;
     const slots = snapshot.shapeSlots();
     const requested = instance.requirements.resources;
+    const rows = this.rows;
+    rows.prepare(columns, requested);
+    const { seenAt, fitOf, packingOf } = rows;
     const { outcome, counts, positions } = e;
     e.prepareScores(Math.min(columns.size, toFind));
     const packing = e.scores[0]!;
@@ -158,13 +168,18 @@ export class ContractPlacer implements Placer {
         else code = after[slot]!;
       }
       if (code === PASSES) {
-        const fit = resourcesVerdict(requested, allocated, capacity, i);
-        if (fit.status !== 'success') code = fit.code;
-        else if (rejectedWorkerIds.size > 0 && rejectedByApi(columns.worker(i).id, rejectedWorkerIds)) code = REJECTED_BY_API;
+        if (seenAt[i] !== revision[i]) {
+          const fit = resourcesVerdict(requested, allocated, capacity, i);
+          fitOf[i] = fit.status === 'success' ? PASSES : fit.code;
+          packingOf[i] = fit.status === 'success' ? binPackingScore(requested, allocated, capacity, i) : 0;
+          seenAt[i] = revision[i]!;
+        }
+        code = fitOf[i]!;
+        if (code === PASSES && rejectedWorkerIds.size > 0 && rejectedByApi(columns.worker(i).id, rejectedWorkerIds)) code = REJECTED_BY_API;
       }
       if (code === PASSES) {
         outcome[i] = FEASIBLE;
-        const score = binPackingScore(requested, allocated, capacity, i);
+        const score = packingOf[i]!;
         packing[numFeasible] = least ? leastAllocatedScore(score) : score;
         positions[numFeasible++] = i;
         e.numFeasible = numFeasible;
@@ -205,5 +220,39 @@ export class ContractPlacer implements Placer {
     const verdict = outcome?.verdict;
     const cause = verdict?.status === 'error' ? verdict.cause : new Error('shape filter failed');
     return { plugin: this.filters[outcome?.position ?? 0]!.name, workerId, cause };
+  }
+}
+
+/** ResourcesFit and BinPacking per worker row, for one set of requested resources, kept across decisions. */
+class RowCache {
+  /** The row revision each entry was computed at; 0 = not computed. */
+  seenAt = new Float64Array(0);
+  fitOf = new Int16Array(0);
+  packingOf = new Uint8Array(0);
+  private table: WorkerColumns | undefined;
+  private readonly requested = new Float64Array(5).fill(-1);
+
+  /** Keeps the entries only for the same table and the same requested resources. */
+  prepare(table: WorkerColumns, r: Resources): void {
+    const q = this.requested;
+    const same = this.table === table && q[0] === r.cpuMilli && q[1] === r.memoryMilli && q[2] === r.storageMilli && q[3] === r.nodesMilli && q[4] === r.portsMilli;
+    if (this.seenAt.length < table.size) {
+      const size = Math.max(table.size, 2 * this.seenAt.length);
+      const grow = <T extends Float64Array | Int16Array | Uint8Array>(from: T, to: T): T => {
+        to.set(from);
+        return to;
+      };
+      this.seenAt = grow(this.seenAt, new Float64Array(size));
+      this.fitOf = grow(this.fitOf, new Int16Array(size));
+      this.packingOf = grow(this.packingOf, new Uint8Array(size));
+    }
+    if (same) return;
+    this.seenAt.fill(0);
+    this.table = table;
+    q[0] = r.cpuMilli;
+    q[1] = r.memoryMilli;
+    q[2] = r.storageMilli;
+    q[3] = r.nodesMilli;
+    q[4] = r.portsMilli;
   }
 }

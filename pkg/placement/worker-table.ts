@@ -27,6 +27,12 @@ export interface WorkerColumns {
   readonly holders: Int32Array;
   /** WorkerShape.index of each worker. */
   readonly shapeIndex: Int32Array;
+  /**
+   * Per position, a number that changes whenever the row's allocation, capacity or worker changes
+   * (never reused within this table, never 0): a placer may keep what it computed from a row until
+   * it changes.
+   */
+  readonly revision: Float64Array;
   worker(position: number): Worker;
   /** Rank of each worker's id in byte order (0 = smallest): ties compare integers, not strings. */
   idRanks(): Int32Array;
@@ -48,6 +54,8 @@ export class WorkerTable implements WorkerColumns {
   capacity = new Float64Array(0);
   holders = new Int32Array(0);
   shapeIndex = new Int32Array(0);
+  revision = new Float64Array(0);
+  private changes = 0;
   private workers: Worker[] = [];
   private shapes: WorkerShape[] = [];
   private ranks: Int32Array | undefined;
@@ -86,6 +94,7 @@ export class WorkerTable implements WorkerColumns {
     this.shapes[at] = shape;
     this.shapeIndex[at] = shape.index;
     writeResources(this.capacity, at, worker.capacity);
+    this.revision[at] = ++this.changes;
   }
 
   /** Removes the worker at a position; returns the old position of the worker moved into it, or -1. */
@@ -97,6 +106,7 @@ export class WorkerTable implements WorkerColumns {
       this.capacity.copyWithin(at * RESOURCE_STRIDE, last * RESOURCE_STRIDE, (last + 1) * RESOURCE_STRIDE);
       this.holders[at] = this.holders[last]!;
       this.shapeIndex[at] = this.shapeIndex[last]!;
+      this.revision[at] = ++this.changes;
       this.workers[at] = this.workers[last]!;
       this.shapes[at] = this.shapes[last]!;
     }
@@ -115,6 +125,7 @@ export class WorkerTable implements WorkerColumns {
     a[o + NODES] = a[o + NODES]! + sign * r.nodesMilli;
     a[o + PORTS] = a[o + PORTS]! + sign * r.portsMilli;
     this.holders[at] = this.holders[at]! + sign;
+    this.revision[at] = ++this.changes;
   }
 
   /** The allocation at a position, as an object (a copy). */
@@ -134,5 +145,6 @@ export class WorkerTable implements WorkerColumns {
     this.capacity = widen(this.capacity, (n) => new Float64Array(n), RESOURCE_STRIDE);
     this.holders = widen(this.holders, (n) => new Int32Array(n), 1);
     this.shapeIndex = widen(this.shapeIndex, (n) => new Int32Array(n), 1);
+    this.revision = widen(this.revision, (n) => new Float64Array(n), 1);
   }
 }
