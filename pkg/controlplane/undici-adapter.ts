@@ -9,7 +9,7 @@ import { AxiosError, AxiosHeaders, CanceledError } from 'axios';
 import type { Dispatcher } from 'undici';
 
 /** The one code an over-long answer gets, as axios's own adapter gives it (retriable: not definite). */
-export const ANSWER_TOO_LARGE = AxiosError.ERR_BAD_RESPONSE;
+const ANSWER_TOO_LARGE = AxiosError.ERR_BAD_RESPONSE;
 
 /**
  * Sends config.url (a path, origin excluded) through `dispatcher`, answers of at most maxAnswerBytes.

@@ -22,7 +22,7 @@ import { personalLicenseInUse } from './plugins/personal-license';
 import { resourcesVerdict } from './plugins/resources-fit';
 import type { ShapeOutcome } from './shape-cache';
 import { ShapeOutcomeCache } from './shape-cache';
-import type { Snapshot, WorkerShape } from './snapshot';
+import type { Snapshot } from './snapshot';
 import type { WorkerColumns } from './worker-table';
 
 export interface ContractPlacerOptions {
@@ -64,8 +64,8 @@ export class ContractPlacer implements Placer {
   /** The shape filters' outcomes of the current decision, by shape slot. */
   private outcomes: readonly (ShapeOutcome | undefined)[] = [];
   /**
-   * Per worker position, ResourcesFit's code and the BinPacking score for the requested resources of
-   * `rowsFor`, valid while the row's revision equals `rowsAt` (consecutive instances often ask for the
+   * Per worker position, ResourcesFit's code and the BinPacking score for the last requested
+   * resources, kept while the row's revision is unchanged (consecutive instances often ask for the
    * same resources, and most workers do not change between two decisions).
    */
   private readonly rows = new RowCache();
@@ -114,10 +114,9 @@ export class ContractPlacer implements Placer {
       this.locality = new Uint8Array(size);
     }
     const request = { instance, requested: instance.requirements.resources, rejectedWorkerIds };
-    let shape: WorkerShape | undefined;
     try {
       for (let i = 0; i < slots.length; i++) {
-        shape = slots[i];
+        const shape = slots[i];
         const outcome = outcomes[i];
         if (shape === undefined || outcome === undefined) continue;
         const verdict = outcome.verdict;

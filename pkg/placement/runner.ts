@@ -59,7 +59,6 @@ interface ShapePlan {
   readonly verdict: ShapeOutcome['verdict'];
 }
 
-
 export class FrameworkPlacer implements Placer {
   readonly name: string;
   private readonly filters: readonly FilterPlugin[];
