@@ -47,6 +47,11 @@ describe('FileApiKey', () => {
     expect(() => new FileApiKey(path, new FakeClock(0))).toThrow(/is empty/);
   });
 
+  it('refuses a key that cannot be a header value, without showing it', () => {
+    writeFileSync(path, 'first\u0001secret\n');
+    expect(() => new FileApiKey(path, new FakeClock(0))).toThrow(/holds characters other than visible ASCII$/);
+  });
+
   it('serves the old key at once and the rotated one after the background check', async () => {
     const clock = new FakeClock(0);
     const files = new FakeKeyFiles('first-key');
@@ -102,4 +107,10 @@ describe('StaticApiKey', () => {
   it.each([['a key', 'k'], ['no key', undefined]])('serves %s', (_name, key) => {
     expect(new StaticApiKey(key).current()).toBe(key);
   });
+
+  it.each([['a control character', 'key\u0001secret'], ['a space', 'key secret'], ['a letter outside ASCII', 'kéysecret'], ['nothing', '']])(
+    'refuses a key holding %s, without showing it', (_name, key) => {
+      expect(() => new StaticApiKey(key)).toThrow(/^CONTROL_PLANE_API_KEY must be visible ASCII characters without spaces$/);
+    },
+  );
 });

@@ -10,8 +10,16 @@ export interface ApiKeySource {
   current(): string | undefined;
 }
 
+/** Whether a key can be sent as an X-API-Key value: visible ASCII, no spaces (as API keys are). */
+export function isSendableKey(key: string): boolean {
+  return /^[\x21-\x7e]+$/.test(key);
+}
+
 export class StaticApiKey implements ApiKeySource {
-  constructor(private readonly key: string | undefined) {}
+  constructor(private readonly key: string | undefined) {
+    // The message never shows the key.
+    if (key !== undefined && !isSendableKey(key)) throw new RangeError('CONTROL_PLANE_API_KEY must be visible ASCII characters without spaces');
+  }
   current(): string | undefined {
     return this.key;
   }
@@ -105,6 +113,7 @@ function parseKey(text: string, path: string): string {
   const key = text.trim();
   if (key === '') throw new KeyFileError(`the control plane API key file ${path} is empty`);
   if (/[\r\n]/.test(key)) throw new KeyFileError(`the control plane API key file ${path} holds more than one line`);
+  if (!isSendableKey(key)) throw new KeyFileError(`the control plane API key file ${path} holds characters other than visible ASCII`);
   return key;
 }
 

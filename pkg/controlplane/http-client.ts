@@ -48,8 +48,8 @@ interface Call<T> {
   readonly template?: string;
 }
 
-/** Failures on which another attempt cannot help (TLS set-up, a bad URL). */
-const DEFINITE_TRANSPORT = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_INVALID_URL|ERR_BAD_OPTION|ERR_INVALID_CHAR|ERR_INVALID_HTTP_TOKEN)/;
+/** Failures on which another attempt cannot help (TLS set-up, a bad URL, a header undici refuses to send). */
+const DEFINITE_TRANSPORT = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_INVALID_URL|ERR_BAD_OPTION|ERR_INVALID_CHAR|ERR_INVALID_HTTP_TOKEN|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)/;
 const MAX_ANSWER_BYTES = 1 << 20;
 
 export class HttpControlPlaneClient implements ControlPlaneClient {
