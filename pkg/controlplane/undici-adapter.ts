@@ -48,6 +48,8 @@ async function readText(answer: Dispatcher.ResponseData, limit: number, config: 
     answer.body.destroy();
     throw tooLarge();
   }
+  // With a declared length (the usual answer) the body cannot be longer; without one, count as it comes.
+  if (Number.isFinite(declared)) return answer.body.text();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of answer.body as AsyncIterable<Buffer>) {
