@@ -25,6 +25,7 @@ import { HttpControlPlaneClient } from '../pkg/controlplane';
 import { leaderKey } from '../pkg/objects';
 import type { SchedulerServiceOptions } from '../controllers/scheduler';
 import { NOOP_LOGGER, OtelMetrics, OtelTracing, startPrometheusMetrics } from '../pkg/observability';
+import type { Tracing } from '../pkg/observability';
 import { EtcdStore } from '../pkg/store';
 import { freePort } from '../e2e/support/scheduler-process';
 import { instance, worker } from '../e2e/support/fleets';
@@ -155,8 +156,8 @@ async function arrivalsProcess(spec: { endpoints: string[]; prefix: string; coun
   await new Promise<void>((resolve) => process.send?.((cpu.user + cpu.system) / 1e6, () => resolve()) ?? resolve());
 }
 
-function client(url: string, inFlight: number): HttpControlPlaneClient {
-  return new HttpControlPlaneClient({ baseUrl: url, schedulerId: 'bench', qps: 1_000_000, burst: 1_000_000, maxSockets: inFlight });
+function client(url: string, inFlight: number, tracing?: Tracing): HttpControlPlaneClient {
+  return new HttpControlPlaneClient({ baseUrl: url, schedulerId: 'bench', qps: 1_000_000, burst: 1_000_000, maxSockets: inFlight, ...(tracing === undefined ? {} : { tracing }) });
 }
 
 /** The API alone: K loops send pre-decided schedule calls (instance i on worker i mod W). */
@@ -227,9 +228,11 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   };
   const clock = new SystemClock();
   const schedulerStore = await EtcdStore.connect({ endpoints });
-  const c = client(api.url, IN_FLIGHT);
+  const telemetry = await telemetryFor(metrics);
+  // With --telemetry the client opens its attempt spans too, as main.ts wires it.
+  const c = client(api.url, IN_FLIGHT, telemetry.tracing);
   const config = new ConfigHolder(parseConfig(`reconcile: {workers: ${IN_FLIGHT}}\ncontrolPlane: {qps: 1000000, burst: 1000000}`));
-  const service = new SchedulerService({ store: schedulerStore, client: c, prefix, schedulerId: 'bench', config, clock, logger: NOOP_LOGGER, ...(await telemetryFor(metrics)) });
+  const service = new SchedulerService({ store: schedulerStore, client: c, prefix, schedulerId: 'bench', config, clock, logger: NOOP_LOGGER, ...telemetry });
   const started = performance.now();
   service.start();
   while (!service.controller.isPlacing()) await clock.sleep(5);
