@@ -160,8 +160,18 @@ function client(url: string, inFlight: number, tracing?: Tracing): HttpControlPl
   return new HttpControlPlaneClient({ baseUrl: url, schedulerId: 'bench', qps: 1_000_000, burst: 1_000_000, maxSockets: inFlight, ...(tracing === undefined ? {} : { tracing }) });
 }
 
-/** The API alone: K loops send pre-decided schedule calls (instance i on worker i mod W). */
-async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; apiCpu: number; clientCpu: number }> {
+/** Schedule calls to send, in order: instance li-{instance} on workerId. */
+type Plan = readonly { readonly instance: number; readonly workerId: string }[];
+
+/** Instance i on worker i mod W: calls spread over every worker. */
+const SPREAD: Plan = Array.from({ length: INSTANCES }, (_, i) => ({ instance: i, workerId: `w-${i % WORKERS}` }));
+
+/**
+ * The API alone: K loops send pre-decided schedule calls, in plan order. The API's rate depends on
+ * which workers the calls name (its group commit never runs two groups on one worker at once), so
+ * besides SPREAD the scheduler's own placements are replayed, in the order it committed them.
+ */
+async function apiAlone(store: EtcdStore, endpoints: readonly string[], plan: Plan = SPREAD): Promise<{ rate: number; apiCpu: number; clientCpu: number }> {
   const prefix = uniquePrefix('api-alone');
   await loadFleet(store, prefix, true);
   const lease = await store.grantLease(600);
@@ -174,9 +184,9 @@ async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise
   let next = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < INSTANCES) {
-      const i = next++;
-      await c.schedule(`li-${i}`, { workerId: `w-${i % WORKERS}`, instanceRevision: revisions.get(`li-${i}`) ?? 0 }, { fencingToken: token });
+    while (next < plan.length) {
+      const { instance: i, workerId } = plan[next++]!;
+      await c.schedule(`li-${i}`, { workerId, instanceRevision: revisions.get(`li-${i}`) ?? 0 }, { fencingToken: token });
     }
   }));
   const seconds = (performance.now() - started) / 1000;
@@ -185,7 +195,17 @@ async function apiAlone(store: EtcdStore, endpoints: readonly string[]): Promise
   c.close();
   await api.stop();
   await store.revokeLease(lease);
-  return { rate: INSTANCES / seconds, apiCpu, clientCpu: (clientCpu.user + clientCpu.system) / 1e6 };
+  return { rate: plan.length / seconds, apiCpu, clientCpu: (clientCpu.user + clientCpu.system) / 1e6 };
+}
+
+/** The scheduler's placements under prefix, in the order etcd committed them. */
+async function placementsOf(store: EtcdStore, prefix: string): Promise<Plan> {
+  const placed = (await store.list(`${prefix}/instances/li-`)).kvs.map((kv) => ({
+    instance: Number(kv.key.split('/li-').pop()),
+    workerId: String((JSON.parse(kv.value.toString()) as { workerId?: unknown }).workerId),
+    revision: kv.modRevision,
+  }));
+  return placed.sort((a, b) => a.revision - b.revision).map(({ instance, workerId }) => ({ instance, workerId }));
 }
 
 /** Time intervals [start, end] in ms on performance.now()'s clock. */
@@ -208,7 +228,7 @@ function splitByGc(decisions: Spans, pauses: Spans): { hit: number[]; clear: num
 }
 
 /** The scheduler: one replica in this process drains the same backlog through a fresh API process. */
-async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; byGc: ReturnType<typeof splitByGc>; otherCore: { etcd: number; api: number; arrivals: number }; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
+async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promise<{ rate: number; e2e: ReturnType<typeof summarize>; decision: ReturnType<typeof summarize>; byGc: ReturnType<typeof splitByGc>; otherCore: { etcd: number; api: number; arrivals: number }; plan: Plan; schedulerCpu: number; apiCpu: number; syncS: number; rssBytes: number }> {
   const prefix = uniquePrefix('scheduler');
   await loadFleet(store, prefix, !ARRIVALS);
   const api = await startApi(endpoints, prefix);
@@ -258,7 +278,8 @@ async function scheduler(store: EtcdStore, endpoints: readonly string[]): Promis
   await schedulerStore.close();
   await api.stop();
   const durations = decisions.map((d) => d.end - d.start);
-  return { rate: INSTANCES / seconds, e2e: summarize(latencies), decision: summarize(durations), byGc: splitByGc(decisions, pauses), otherCore, schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000, rssBytes };
+  const plan = await placementsOf(store, prefix);
+  return { rate: INSTANCES / seconds, e2e: summarize(latencies), decision: summarize(durations), byGc: splitByGc(decisions, pauses), otherCore, schedulerCpu: (cpu.user + cpu.system) / 1e6, apiCpu, syncS: (placingAt - started) / 1000, rssBytes, plan };
 }
 
 async function main(): Promise<void> {
@@ -277,6 +298,11 @@ async function main(): Promise<void> {
     console.log(`development API alone: ${fmt(alone.rate, 0)} schedules/s; CPU per schedule: API ${fmt((alone.apiCpu / INSTANCES) * 1000, 3)} ms, client ${fmt((alone.clientCpu / INSTANCES) * 1000, 3)} ms`);
     const s = await scheduler(store, etcd.endpoints);
     console.log(`scheduler: ${fmt(s.rate, 0)} placements/s = ${fmt((100 * s.rate) / alone.rate, 0)}% of the API alone (start to placing ${fmt(s.syncS)} s)`);
+    if (!process.argv.includes('--no-baseline') && !ARRIVALS) {
+      // The same calls the scheduler made, to the same workers, in its order: the API's rate for this workload.
+      const replay = await apiAlone(store, etcd.endpoints, s.plan);
+      console.log(`development API alone replaying the scheduler's ${s.plan.length} placements in its order: ${fmt(replay.rate, 0)} schedules/s; the scheduler reached ${fmt((100 * s.rate) / replay.rate, 0)}% of it`);
+    }
     const arrivals = ARRIVALS ? `steady arrivals at ${ARRIVAL_RATE}/s` : 'a backlog: all created before the scheduler started';
     console.log(`creation to acceptance: p50 ${fmt(s.e2e.p50)} ms, p99 ${fmt(s.e2e.p99)} ms, max ${fmt(s.e2e.max)} ms (${arrivals})`);
     console.log(`decision (place + assume) inside the running scheduler, ${HELD + INSTANCES} instances and ${WORKERS} workers cached: p50 ${fmt(s.decision.p50, 3)} ms, p99 ${fmt(s.decision.p99, 3)} ms, p99.9 ${fmt(s.decision.p999, 3)} ms, max ${fmt(s.decision.max, 3)} ms over ${s.decision.n} decisions; RSS after GC ${(s.rssBytes / 1_048_576).toFixed(0)} MB (the benchmark's own loader included)`);
