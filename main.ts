@@ -84,7 +84,7 @@ async function main(): Promise<number> {
     onLeadershipChange: (change) => events.record(leadershipEvent(env.schedulerId, change)),
     metrics: {
       informer: metrics.informer, elector: metrics.elector, malformedValue: (kind) => metrics.cache.malformedValue(kind),
-      metrics: metrics.scheduler, queueMetrics: metrics.queue, runnerMetrics: metrics.runner,
+      metrics: metrics.scheduler, queueMetrics: metrics.queue, runnerMetrics: metrics.runner, scaleUpMetrics: metrics.scaleUp,
     },
   });
   metrics.watchPending(() => ({ ...scheduler.controller.pendingCounts() }));

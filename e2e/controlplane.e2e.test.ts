@@ -108,7 +108,7 @@ describe('Control Plane client and development API over etcd', () => {
       ['503 with Retry-After, retried after it', { route: 'schedule', kind: 'status503', retryAfterSeconds: 1, count: 1 }, {}, 'ok'],
       ['429 with Retry-After 0, retried', { route: 'schedule', kind: 'status429', retryAfterSeconds: 0, count: 1 }, {}, 'ok'],
       ['401, not retried', { route: 'schedule', kind: 'status401', count: 1 }, {}, 'Unauthorized'],
-      ['malformed JSON, retried', { route: 'schedule', kind: 'malformedJson', count: 1 }, {}, 'ok'],
+      ['malformed JSON after the commit, a success (contract §2, v1.1)', { route: 'schedule', kind: 'malformedJson', when: 'after', count: 1 }, {}, 'ok'],
       ['a reset connection, retried', { route: 'schedule', kind: 'reset', count: 1 }, {}, 'ok'],
       ['a hang, timed out and retried', { route: 'schedule', kind: 'hang', count: 1 }, { timeoutMs: 300 }, 'ok'],
       ['every call failing, until the attempts run out', { route: 'schedule', kind: 'status500' }, { maxAttempts: 3 }, 'OutcomeUnknown'],

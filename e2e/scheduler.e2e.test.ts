@@ -1,6 +1,9 @@
 // The scheduler's main job on real etcd with the development API over HTTP (issue 8): every
 // placeable instance SCHEDULED exactly once, no worker over-committed, every unplaceable one reported
-// with its reasons; also under faults, for a worker added later, and for DRAINING workers.
+// with its reasons; also under faults, for a worker added later, and for DRAINING workers. Each runs
+// against the development API answering in full and answering the least contract §2 allows (issue 17).
+import { ANSWER_MODES } from '../dev/controlplane-api';
+import type { AnswerMode } from '../dev/controlplane-api';
 import type { EtcdHandle } from './harness';
 import { startEtcd, uniquePrefix, waitFor } from './harness';
 import type { FleetState, SchedulerFixture } from './support/scheduler-fixture';
@@ -9,9 +12,14 @@ import { instance, mixedFleet, worker } from './support/fleets';
 
 jest.setTimeout(180_000);
 
-describe('the scheduler on real etcd', () => {
+describe.each(ANSWER_MODES)('the scheduler on real etcd, the API answering in %s', (mode: AnswerMode) => {
   let etcd: EtcdHandle;
   let fixture: SchedulerFixture | undefined;
+  const start = async (name: string, configYaml?: string): Promise<SchedulerFixture> => {
+    const f = await startSchedulerFixture(etcd.endpoints, uniquePrefix(`${name}-${mode}`), configYaml);
+    f.api.setAnswerMode(mode);
+    return f;
+  };
 
   beforeAll(async () => { etcd = await startEtcd(); });
   afterEach(async () => {
@@ -23,7 +31,7 @@ describe('the scheduler on real etcd', () => {
   const scheduledCount = (state: FleetState): number => [...state.instances.values()].filter((i) => i.phase === 'SCHEDULED').length;
 
   it('places 2,000 instances of mixed shapes on 200 workers exactly once and reports the rest with their reasons', async () => {
-    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('mixed')));
+    const f = (fixture = await start('mixed'));
     const fleet = mixedFleet();
     await f.putWorkers(fleet.workers);
     await f.putInstances(fleet.instances);
@@ -43,8 +51,10 @@ describe('the scheduler on real etcd', () => {
     expect(overCommitted(state)).toEqual([]);
     const onDraining = [...state.instances.values()].filter((i) => i.workerId?.startsWith('w-drn-'));
     expect(onDraining).toEqual([]);
-    // Exactly once: the API committed one schedule per placed instance, no more.
-    expect(f.api.counts()['schedule']?.['200']).toBe(fleet.placeable.size);
+    // Exactly once: one schedule call per placed instance, each answered 200, and one report per
+    // unplaceable instance (its message cannot be sent again within reports.minIntervalSeconds).
+    expect(f.api.counts()['schedule']).toEqual({ 200: fleet.placeable.size });
+    expect(f.api.counts()['unschedulable']).toEqual({ 200: fleet.unplaceable.size });
 
     for (const [id, reason] of fleet.unplaceable) {
       const report = await f.api.reports.report(id);
@@ -55,7 +65,7 @@ describe('the scheduler on real etcd', () => {
   });
 
   it('loses and doubles nothing when 30% of calls fail with 500 or hang', async () => {
-    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('faults'), 'controlPlane: {timeoutMs: 500}\nrequeue: {baseDelayMs: 50, maxDelayMs: 1000}'));
+    const f = (fixture = await start('faults', 'controlPlane: {timeoutMs: 500}\nrequeue: {baseDelayMs: 50, maxDelayMs: 1000}'));
     f.api.faults.set({ seed: 7, rules: [
       { route: 'schedule', kind: 'status500', share: 0.15, when: 'before' },
       { route: 'schedule', kind: 'status500', share: 0.1, when: 'after' },
@@ -75,7 +85,7 @@ describe('the scheduler on real etcd', () => {
   });
 
   it('places waiting instances on a worker added later, without relying on the resync', async () => {
-    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('late-worker'), 'reconcile: {resyncIntervalSeconds: 3600}'));
+    const f = (fixture = await start('late-worker', 'reconcile: {resyncIntervalSeconds: 3600}'));
     await f.putWorkers([worker('w-small', { capacity: { cpuCores: 2, memoryGb: 8, storageGb: 20 } })]);
     await f.putInstances(Array.from({ length: 5 }, (_, i) => instance(`li-${i + 1}`, {}, { cpuCores: 2, memoryGb: 4, storageGb: 10 })));
     f.scheduler.start();
@@ -85,6 +95,7 @@ describe('the scheduler on real etcd', () => {
     await waitFor(async () => scheduledCount(await f.state()) === 5, { timeoutMs: 30_000, message: 'the waiting instances to land on the new worker' });
     const state = await f.state();
     expect([...state.instances.values()].filter((i) => i.workerId === 'w-big')).toHaveLength(4);
+    expect(f.api.counts()['schedule']).toEqual({ 200: 5 });
   });
 
   it('asks for a worker of a fitting template when nothing fits, once per cooldown, and places on the worker that arrives', async () => {
@@ -94,7 +105,7 @@ describe('the scheduler on real etcd', () => {
   templates:
     - {name: multi-sessions, license: enterprise, cmlVersion: 2.9.1, nodeDefinitions: [iosv], capacity: {cpuCores: 48, memoryGb: 192, storageGb: 256}}
 requeue: {baseDelayMs: 100, maxDelayMs: 400}`;
-    const f = (fixture = await startSchedulerFixture(etcd.endpoints, uniquePrefix('scale-up'), config));
+    const f = (fixture = await start('scale-up', config));
     await f.putWorkers([worker('w-small', { capacity: { cpuCores: 2, memoryGb: 8, storageGb: 20 } })]);
     await f.putInstances([instance('li-a', {}, { cpuCores: 8, nodeDefinitions: ['iosv'] }), instance('li-b', {}, { cpuCores: 8 })]);
     f.scheduler.start();
@@ -109,5 +120,7 @@ requeue: {baseDelayMs: 100, maxDelayMs: 400}`;
     await f.putWorkers([worker('w-new', { template: 'multi-sessions', status: 'RUNNING', capacity: { cpuCores: 48, memoryGb: 192, storageGb: 256 } })]);
     await waitFor(async () => scheduledCount(await f.state()) === 2, { timeoutMs: 30_000, message: 'both instances placed on the new worker' });
     expect((await f.api.reports.scaleUps())).toHaveLength(1);
+    expect(f.api.counts()['scaleUp']).toEqual({ 202: 1 });
+    expect(f.api.counts()['schedule']).toEqual({ 200: 2 });
   });
 });

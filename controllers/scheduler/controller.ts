@@ -23,7 +23,7 @@ import { DecisionLog } from './decisions';
 import { Enqueuer } from './enqueue';
 import { FleetSync } from './fleet-sync';
 import { InstanceStates } from './instance-states';
-import type { SchedulerMetrics } from './metrics';
+import type { ScaleUpMetrics, SchedulerMetrics } from './metrics';
 import type { CacheRevision, TermSource } from './reconciler';
 import { SchedulerReconciler } from './reconciler';
 import { ApiRejections } from './rejections';
@@ -52,6 +52,8 @@ export interface SchedulerControllerOptions {
   readonly metrics?: SchedulerMetrics;
   readonly queueMetrics?: QueueMetrics;
   readonly runnerMetrics?: RunnerMetrics;
+  /** scheduler_scale_up_requests_total. Default: no-op. */
+  readonly scaleUpMetrics?: ScaleUpMetrics;
   /** Spans per reconcile (issue 11); the client should be traced by the same (SchedulerService does). */
   readonly tracing?: Tracing;
   /** Bound on draining in-flight writes when a term ends, ms. Default 10,000. */
@@ -113,6 +115,7 @@ export class SchedulerController {
       stepDown: () => o.terms.stepDown('staleFencingToken'),
       clock: o.clock,
       logger: this.logger,
+      metrics: o.scaleUpMetrics,
     });
     const reconciler = new SchedulerReconciler({
       scaleUp,

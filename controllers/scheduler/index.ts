@@ -1,7 +1,7 @@
 export type { PendingCounts, SchedulerControllerOptions, SyncedCache } from './controller';
 export { SchedulerController } from './controller';
 export type { DecisionView } from './decisions';
-export type { AttemptResult, SchedulerMetrics } from './metrics';
-export { NOOP_SCHEDULER_METRICS } from './metrics';
+export type { AttemptResult, ForecastMetrics, ScaleUpMetrics, SchedulerMetrics } from './metrics';
+export { NOOP_FORECAST_METRICS, NOOP_SCALE_UP_METRICS, NOOP_SCHEDULER_METRICS } from './metrics';
 export type { LeadershipChange, SchedulerServiceOptions } from './service';
 export { SchedulerService } from './service';

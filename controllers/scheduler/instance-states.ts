@@ -1,8 +1,9 @@
 // What the reconciler remembers per instance between looks, for the pending-instances gauge, the
-// wake-ups and the resync: waiting for its timeslot, or unschedulable (with its attempt count, for
-// the report and the backoff). An instance the cache shows settled is forgotten.
+// wake-ups and the resync: waiting for its timeslot, unschedulable, or failed (its write got a
+// definite answer outside the contract), each with an attempt count for the report and the backoff.
+// An instance the cache shows settled is forgotten.
 
-export type PendingState = 'waitingTimeslot' | 'unschedulable';
+export type PendingState = 'waitingTimeslot' | 'unschedulable' | 'failed';
 
 interface Entry {
   state: PendingState;
@@ -11,13 +12,16 @@ interface Entry {
 
 export class InstanceStates {
   private readonly entries = new Map<string, Entry>();
-  private readonly counts: Record<PendingState, number> = { waitingTimeslot: 0, unschedulable: 0 };
+  private readonly counts: Record<PendingState, number> = { waitingTimeslot: 0, unschedulable: 0, failed: 0 };
 
   /** Marks the instance unschedulable and returns its attempt count, this one included. */
   markUnschedulable(id: string): number {
-    const entry = this.set(id, 'unschedulable');
-    entry.attempts += 1;
-    return entry.attempts;
+    return this.addAttempt(id, 'unschedulable');
+  }
+
+  /** Marks the instance's last write as definitely failed; returns its attempt count, this one included. */
+  markFailed(id: string): number {
+    return this.addAttempt(id, 'failed');
   }
 
   markWaiting(id: string): void {
@@ -55,6 +59,13 @@ export class InstanceStates {
     this.entries.clear();
     this.counts.waitingTimeslot = 0;
     this.counts.unschedulable = 0;
+    this.counts.failed = 0;
+  }
+
+  private addAttempt(id: string, state: PendingState): number {
+    const entry = this.set(id, state);
+    entry.attempts += 1;
+    return entry.attempts;
   }
 
   private set(id: string, state: PendingState): Entry {

@@ -1,72 +1,13 @@
-import { FakeClock } from '../../pkg/clock';
-import type { SchedulerConfig } from '../../pkg/config';
-import { defaultConfig, parseConfig } from '../../pkg/config';
 import { OutcomeUnknownError, PlacementConflictError, StaleFencingTokenError, TransportError } from '../../pkg/controlplane';
-import { LabletCache } from '../../pkg/informer';
-import type { InstanceBuilder, WorkerBuilder } from '../../pkg/objects/testing';
 import { aWorker, anInstance } from '../../pkg/objects/testing';
-import { createPlacer, Snapshot } from '../../pkg/placement';
-import { AssumedPlacements } from './assumptions';
-import { DecisionLog } from './decisions';
-import { FleetSync } from './fleet-sync';
-import { InstanceStates } from './instance-states';
-import { SchedulerReconciler } from './reconciler';
-import { ApiRejections } from './rejections';
-import { ManualTerms, ScriptedClient } from './testing';
-import { ReportThrottle } from './unschedulable';
-import { ScaleUpPlanner } from './scale-up';
-
-const PREFIX = '/lcm';
-const NOW = Date.parse('2026-11-27T10:00:00Z');
-
-function setup(configText = '') {
-  const clock = new FakeClock(NOW);
-  const cache = new LabletCache({ prefix: PREFIX });
-  const snapshot = new Snapshot();
-  const assumptions = new AssumedPlacements(snapshot);
-  const states = new InstanceStates();
-  const rejections = new ApiRejections();
-  const reports = new ReportThrottle();
-  const decisions = new DecisionLog();
-  cache.addListener(new FleetSync(snapshot, (id) => { assumptions.forget(id); states.forget(id); rejections.forget(id); }));
-  const client = new ScriptedClient();
-  const terms = new ManualTerms(100);
-  const requeued: string[] = [];
-  const revisionWaits: Array<{ revision: number; resolve: () => void }> = [];
-  let config: SchedulerConfig = configText === '' ? defaultConfig() : parseConfig(configText);
-  let revision = 10;
-  const placer = () => createPlacer(config.placement.placer, { weights: config.placement.weights });
-  const scaleUp = new ScaleUpPlanner({
-    client, placer, clock, config: () => config,
-    isIncoming: (template) => [...cache.allWorkers()].some((w) => w.worker.template === template && ['PENDING', 'PROVISIONING', 'STARTING'].includes(w.worker.status)),
-    waiting: () => states.idsIn('unschedulable').flatMap((id) => { const i = cache.instance(id)?.instance; return i === undefined ? [] : [i]; }),
-    stepDown: () => terms.stepDown('staleFencingToken'),
-  });
-  const reconciler = new SchedulerReconciler({
-    cache, snapshot, assumptions, rejections, states, reports, decisions, client, terms, clock, scaleUp,
-    cacheRevision: { waitForRevision: (rev) => new Promise<void>((resolve) => revisionWaits.push({ revision: rev, resolve })) },
-    placer,
-    config: () => config,
-    requeue: (id) => requeued.push(id),
-  });
-  const put = (kind: 'instances' | 'workers', id: string, value: Buffer): number => {
-    revision += 1;
-    cache.onDeltas([{ type: 'upsert', kv: { key: `${PREFIX}/${kind}/${id}`, value, createRevision: revision, modRevision: revision, version: 1 }, previous: undefined }], revision, 'watch');
-    return revision;
-  };
-  return {
-    clock, cache, snapshot, assumptions, states, decisions, client, terms, requeued, revisionWaits, reconciler,
-    setConfig: (text: string) => { config = parseConfig(text); },
-    worker: (b: WorkerBuilder) => put('workers', b.json().id, b.bytes()),
-    instance: (b: InstanceBuilder) => put('instances', b.json().id, b.bytes()),
-    raw: (id: string, value: string) => put('instances', id, Buffer.from(value)),
-  };
-}
+import { reconcilerFixture } from './testing';
 
 const conflict = (reason: 'StaleRevision' | 'InsufficientCapacity' | 'WorkerNotAvailable' | 'NotPending', modRevision = 50) =>
   new PlacementConflictError({ route: 'schedule', instanceId: 'li-1' }, reason, { phase: 'PENDING', workerId: undefined, modRevision });
 
 describe('SchedulerReconciler', () => {
+  const setup = reconcilerFixture;
+
   it('places a pending instance on the best worker with the term token and the revision it decided on', async () => {
     const t = setup();
     t.worker(aWorker('w-small').withCpu(8).withMemory(32).withStorage(100));

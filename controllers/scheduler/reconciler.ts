@@ -3,12 +3,13 @@
 // wait for the timeslot, report TimeslotMissed, resend an assumed placement whose outcome is unknown,
 // or decide. Deciding is one synchronous step (place, then assume in the snapshot) so decisions are
 // serial while writes run `reconcile.workers` at a time. Every write carries the term's token and is
-// sent only while currentTerm() says the term is still valid.
+// sent only while currentTerm() says the term is still valid. A paused leader looks at nothing; a dry
+// run decides and records on /debug what it would have sent, and sends nothing (contract §4).
 import type { Clock } from '../../pkg/clock';
 import type { SchedulerConfig } from '../../pkg/config';
 import type { Reconciler, Result } from '../../pkg/controller';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
-import { isCallAborted, isNotFound, isPlacementConflict, isStaleFencingToken, isUnauthorized } from '../../pkg/controlplane';
+import { isCallAborted, isNotFound, isPlacementConflict, isRetriable, isStaleFencingToken, isUnauthorized } from '../../pkg/controlplane';
 import type { CachedInstance, CachedWorker, InvalidInstance } from '../../pkg/informer';
 import type { StepDownReason, Term } from '../../pkg/leaderelection';
 import type { LabletInstance } from '../../pkg/objects';
@@ -17,14 +18,15 @@ import type { Logger, SpanScope, Tracing } from '../../pkg/observability';
 import { NOOP_LOGGER, NOOP_TRACING } from '../../pkg/observability';
 import type { Placer, Snapshot } from '../../pkg/placement';
 import type { Assumption, AssumedPlacements } from './assumptions';
-import type { DecisionLog } from './decisions';
+import type { DecisionLog, UnsentCall } from './decisions';
+import { unsentReport, unsentSchedule } from './decisions';
 import type { InstanceStates } from './instance-states';
 import type { SchedulerMetrics } from './metrics';
 import { NOOP_SCHEDULER_METRICS } from './metrics';
 import type { ApiRejections } from './rejections';
 import { readiness } from './timing';
 import type { ReconcileAction } from './tracing';
-import { answerOf, ATTR, placementAttributes, SPAN_PLACEMENT, SPAN_RECONCILE } from './tracing';
+import { answerOf, ATTR, callFailure, placementAttributes, SPAN_PLACEMENT, SPAN_RECONCILE } from './tracing';
 import type { ReportThrottle, UnschedulableReport } from './unschedulable';
 import { invalidSpecReport, timeslotMissedReport } from './unschedulable';
 
@@ -90,10 +92,13 @@ export class SchedulerReconciler implements Reconciler {
   async reconcile(instanceId: string): Promise<Result> {
     const term = this.o.terms.currentTerm();
     if (term === undefined) return {}; // the runner stops with the term; the next term requeues everything
+    const config = this.o.config();
+    // Paused: no decision and no write, resends and reports included; resuming requeues everything.
+    if (config.placement.paused) return {};
     const cached = this.o.cache.instance(instanceId);
     if (cached === undefined) {
       const invalid = this.o.cache.invalidInstance(instanceId);
-      if (invalid?.phase === 'PENDING') await this.traced(instanceId, 'report', () => this.reportInstead(instanceId, invalidSpecReport(invalid.reason, 1), term));
+      if (invalid?.phase === 'PENDING') await this.traced(instanceId, 'report', () => this.reportInstead(instanceId, invalidSpecReport(invalid.reason, 1), term, config));
       return {};
     }
     if (cached.isStale || !isPlaceable(cached.instance)) return {};
@@ -106,8 +111,6 @@ export class SchedulerReconciler implements Reconciler {
       this.o.assumptions.forget(instanceId);
     }
 
-    const config = this.o.config();
-    if (config.placement.paused) return {};
     const now = this.o.clock.now();
     const ready = readiness(cached.instance, now, config.timeslot);
     if (ready.kind === 'wait') {
@@ -115,8 +118,10 @@ export class SchedulerReconciler implements Reconciler {
       return { requeueAfterMs: ready.delayMs };
     }
     if (ready.kind === 'missed') {
-      return this.traced(instanceId, 'report', () => this.reportInstead(instanceId, timeslotMissedReport(ready.end, this.o.states.markUnschedulable(instanceId)), term));
+      return this.traced(instanceId, 'report', () => this.reportInstead(instanceId, timeslotMissedReport(ready.end, this.o.states.markUnschedulable(instanceId)), term, config));
     }
+    // The API called this revision stale and named no newer one: wait for the instance to change.
+    if (this.o.rejections.isStaleRevision(instanceId, cached.modRevision)) return {};
     return this.traced(instanceId, 'place', (span) => this.decide(cached, term, config, span));
   }
 
@@ -132,10 +137,13 @@ export class SchedulerReconciler implements Reconciler {
     });
   }
 
-  /** A report in place of a placement (InvalidSpec, TimeslotMissed): counted by reason, then sent. */
-  private async reportInstead(instanceId: string, report: UnschedulableReport, term: Term): Promise<Result> {
+  /** A report in place of a placement (InvalidSpec, TimeslotMissed): counted by reason, recorded, then sent unless dry run. */
+  private async reportInstead(instanceId: string, report: UnschedulableReport, term: Term, config: SchedulerConfig): Promise<Result> {
     this.metrics.unschedulableReasons(report.reasons);
-    await this.report(instanceId, report, term);
+    const { dryRun } = config.placement;
+    const unsent = dryRun ? unsentReport(instanceId, report) : undefined;
+    this.o.decisions.record(instanceId, { kind: 'report', decidedAtMs: this.o.clock.now(), message: report.message, reasons: report.reasons, unsent });
+    if (!dryRun) await this.report(instanceId, report, term);
     return {};
   }
 
@@ -151,29 +159,35 @@ export class SchedulerReconciler implements Reconciler {
     span.setAttributes({ [ATTR.result]: decision.result });
     const decidedAtMs = this.o.clock.now();
     const dryRun = config.placement.dryRun;
-    this.o.decisions.record(instance.id, { kind: 'placement', decidedAtMs, decision, dryRun });
+    const record = (unsent: UnsentCall | undefined): void => this.o.decisions.record(instance.id, { kind: 'placement', decidedAtMs, decision, dryRun, unsent });
     this.metrics.attempt(decision.result, this.o.clock.monotonicNow() - started);
 
     switch (decision.result) {
       case 'error':
+        record(undefined);
         this.logger.error('placement failed', { instanceId: instance.id, plugin: decision.plugin, workerId: decision.workerId, err: decision.cause });
         throw new Error(`placement of ${instance.id} failed in plugin ${decision.plugin}: ${decision.message}`);
       case 'unschedulable': {
         const attempts = this.o.states.markUnschedulable(instance.id);
         this.metrics.unschedulableReasons(decision.reasons);
         this.logger.debug('no worker fits', { instanceId: instance.id, detail: decision.message, attempt: attempts });
+        const report: UnschedulableReport = { message: decision.message, reasons: decision.reasons, attempts };
+        record(dryRun ? unsentReport(instance.id, report) : undefined);
         if (!dryRun) {
-          await this.report(instance.id, { message: decision.message, reasons: decision.reasons, attempts }, term);
+          await this.report(instance.id, report, term);
           await this.o.scaleUp.consider(instance, term);
         }
         return { requeueAfterMs: this.backoffMs(attempts, config) };
       }
       case 'scheduled': {
-        this.o.states.forget(instance.id);
+        // A failed write's count stays until a write is accepted, so its backoff keeps growing.
+        if (this.o.states.stateOf(instance.id) !== 'failed') this.o.states.forget(instance.id);
         if (dryRun) {
+          record(unsentSchedule(instance.id, { workerId: decision.workerId, instanceRevision: modRevision }));
           this.logger.info('dry run: would schedule', { instanceId: instance.id, workerId: decision.workerId, score: decision.score.total });
           return {};
         }
+        record(undefined);
         const assumption: Assumption = {
           instanceId: instance.id, workerId: decision.workerId, instanceRevision: modRevision, fencingToken: term.token,
           resources: instance.requirements.resources, decidedAtMs, score: decision.score.total,
@@ -197,6 +211,7 @@ export class SchedulerReconciler implements Reconciler {
       return this.onScheduleRefused(a, err, audit);
     }
     this.logger.info('schedule accepted', { ...audit, answer: 200 });
+    this.o.states.forget(a.instanceId);
     const createdAtMs = this.o.cache.instance(a.instanceId)?.instance.createdAtMs;
     if (createdAtMs !== undefined) this.metrics.accepted(this.o.clock.now() - createdAtMs);
     // The assumption stays until the cache shows the instance held (FleetSync settles it).
@@ -221,7 +236,8 @@ export class SchedulerReconciler implements Reconciler {
       this.o.assumptions.forget(a.instanceId);
       switch (err.reason) {
         case 'StaleRevision':
-          this.lookAgainAt(a.instanceId, err.modRevision);
+          this.o.rejections.recordStaleRevision(a.instanceId, a.instanceRevision);
+          if (err.modRevision !== undefined) this.lookAgainAt(a.instanceId, err.modRevision);
           return {};
         case 'InsufficientCapacity':
         case 'WorkerNotAvailable':
@@ -247,6 +263,13 @@ export class SchedulerReconciler implements Reconciler {
       this.o.assumptions.forget(a.instanceId);
       return { requeueAfterMs: this.o.config().requeue.maxDelayMs };
     }
+    if (!isRetriable(err)) {
+      // A definite answer outside the contract (a 4xx, a 404/409 without a known reason) or a request
+      // we could not send: resending cannot help. Back the instance off; a human must look (§2).
+      this.logger.error('schedule failed definitely; backing off', { ...audit, ...callFailure(err), err });
+      this.o.assumptions.forget(a.instanceId);
+      return { requeueAfterMs: this.backoffMs(this.o.states.markFailed(a.instanceId), this.o.config()) };
+    }
     // Outcome unknown (timeout, reset, 5xx after the client's retries): keep the assumption and send
     // the same call again with backoff; place the instance nowhere else meanwhile (contract §2).
     this.logger.warn('schedule outcome unknown; will resend', { ...audit, answer, err });
@@ -257,12 +280,9 @@ export class SchedulerReconciler implements Reconciler {
     this.o.rejections.record(a.instanceId, a.workerId, a.instanceRevision, this.o.cache.worker(a.workerId)?.modRevision);
   }
 
-  private lookAgainAt(instanceId: string, revision: number | undefined): void {
+  private lookAgainAt(instanceId: string, revision: number): void {
     const term = this.o.terms.currentTerm();
-    if (revision === undefined || term === undefined) {
-      this.o.requeue(instanceId);
-      return;
-    }
+    if (term === undefined) return; // the next term requeues everything
     this.o.cacheRevision.waitForRevision(revision, term.signal).then(
       () => this.o.requeue(instanceId),
       () => undefined, // the term ended first: the next term requeues everything
@@ -271,9 +291,6 @@ export class SchedulerReconciler implements Reconciler {
 
   private async report(instanceId: string, report: UnschedulableReport, term: Term): Promise<void> {
     const now = this.o.clock.now();
-    if (report.reasons['InvalidSpec'] !== undefined || report.reasons['TimeslotMissed'] !== undefined) {
-      this.o.decisions.record(instanceId, { kind: 'report', decidedAtMs: now, message: report.message, reasons: report.reasons });
-    }
     if (!this.o.reports.shouldSend(instanceId, report.message, now, this.o.config().reports.minIntervalSeconds)) return;
     if (this.o.terms.currentTerm()?.token !== term.token) return;
     const audit = { instanceId, fencingToken: term.token, reasons: report.reasons, attempt: report.attempts };
@@ -288,8 +305,15 @@ export class SchedulerReconciler implements Reconciler {
         this.o.terms.stepDown('staleFencingToken');
         return;
       }
-      if (isCallAborted(err) || isNotFound(err) || isPlacementConflict(err)) {
+      if (isCallAborted(err)) return;
+      if (isNotFound(err) || isPlacementConflict(err)) {
         this.logger.info('unschedulable report refused', { ...audit, answer });
+        this.o.reports.recordSent(instanceId, report.message, now); // definite: this report is not sent again
+        return;
+      }
+      if (!isRetriable(err)) {
+        this.logger.error('unschedulable report failed definitely; not resending it', { ...audit, ...callFailure(err), err });
+        this.o.reports.recordSent(instanceId, report.message, now);
         return;
       }
       // A lost report is sent again on the next attempt; it never blocks placing.

@@ -1,7 +1,7 @@
 // Workers the Control Plane API refused for an instance (contract §2): after InsufficientCapacity,
 // WorkerNotAvailable or WorkerNotFound the scheduler does not offer that worker to that instance
 // again until the instance's or the worker's revision changes. Such workers are filtered as
-// RejectedByApi.
+// RejectedByApi. After StaleRevision the instance is not decided on again at the refused revision.
 
 interface Refusal {
   readonly instanceRevision: number;
@@ -13,6 +13,21 @@ export type RevisionOf = (id: string) => number | undefined;
 
 export class ApiRejections {
   private readonly byInstance = new Map<string, Map<string, Refusal>>();
+  /** Instance id -> the revision the API answered StaleRevision to. */
+  private readonly staleRevisions = new Map<string, number>();
+
+  recordStaleRevision(instanceId: string, instanceRevision: number): void {
+    this.staleRevisions.set(instanceId, instanceRevision);
+  }
+
+  /** True while the cache still holds the revision the API called stale (contract §2: look again on its next change). */
+  isStaleRevision(instanceId: string, instanceRevision: number): boolean {
+    const stale = this.staleRevisions.get(instanceId);
+    if (stale === undefined) return false;
+    if (stale === instanceRevision) return true;
+    this.staleRevisions.delete(instanceId);
+    return false;
+  }
 
   record(instanceId: string, workerId: string, instanceRevision: number, workerRevision: number | undefined): void {
     let refused = this.byInstance.get(instanceId);
@@ -42,10 +57,12 @@ export class ApiRejections {
 
   forget(instanceId: string): void {
     this.byInstance.delete(instanceId);
+    this.staleRevisions.delete(instanceId);
   }
 
   clear(): void {
     this.byInstance.clear();
+    this.staleRevisions.clear();
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Clock } from '../../pkg/clock';
 import type { ScaleUpTemplate, SchedulerConfig } from '../../pkg/config';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
-import { isStaleFencingToken } from '../../pkg/controlplane';
+import { isCallAborted, isRetriable, isScaleUpRefused, isStaleFencingToken } from '../../pkg/controlplane';
 import type { Term } from '../../pkg/leaderelection';
 import type { LabletInstance, Worker } from '../../pkg/objects';
 import { workerSchema } from '../../pkg/objects';
@@ -15,6 +15,9 @@ import type { Logger } from '../../pkg/observability';
 import { NOOP_LOGGER } from '../../pkg/observability';
 import type { Placer } from '../../pkg/placement';
 import { Snapshot } from '../../pkg/placement';
+import type { ScaleUpMetrics } from './metrics';
+import { NOOP_SCALE_UP_METRICS } from './metrics';
+import { callFailure } from './tracing';
 
 const MAX_INSTANCE_IDS = 100;
 
@@ -30,6 +33,8 @@ export interface ScaleUpPlannerOptions {
   readonly stepDown: () => void;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** Default: no-op. */
+  readonly metrics?: ScaleUpMetrics | undefined;
 }
 
 interface TemplateWorker {
@@ -44,9 +49,11 @@ export class ScaleUpPlanner {
   private templatesKey = '';
   private templates: readonly TemplateWorker[] = [];
   private readonly logger: Logger;
+  private readonly metrics: ScaleUpMetrics;
 
   constructor(private readonly o: ScaleUpPlannerOptions) {
     this.logger = o.logger ?? NOOP_LOGGER;
+    this.metrics = o.metrics ?? NOOP_SCALE_UP_METRICS;
   }
 
   /** Called after `instance` (ready, in its window) found no worker; sends a request when one is due. */
@@ -64,9 +71,12 @@ export class ScaleUpPlanner {
     try {
       await this.o.client.requestScaleUp({ template: name, reason, instanceIds }, { fencingToken: term.token, signal: term.signal });
       this.logger.info('scale-up requested', { template: name, instances: instanceIds.length, fencingToken: term.token });
+      this.metrics.requested('now', 'accepted');
     } catch (err: unknown) {
       if (isStaleFencingToken(err)) this.o.stepDown();
-      else this.logger.warn('scale-up request not accepted', { template: name, err });
+      else if (isScaleUpRefused(err) || isRetriable(err) || isCallAborted(err)) this.logger.warn('scale-up request not accepted', { template: name, err });
+      else this.logger.error('scale-up request failed definitely', { template: name, ...callFailure(err), err }); // a human must look (§2)
+      if (!isCallAborted(err)) this.metrics.requested('now', isScaleUpRefused(err) ? 'refused' : 'error');
     } finally {
       this.inFlight.delete(name);
       this.repliedAtMs.set(name, this.o.clock.monotonicNow());

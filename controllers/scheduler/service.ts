@@ -32,7 +32,7 @@ export interface SchedulerServiceOptions {
     readonly informer?: InformerMetrics;
     readonly elector?: ElectorMetrics;
     readonly malformedValue?: (kind: 'instance' | 'worker') => void;
-  } & Pick<SchedulerControllerOptions, 'metrics' | 'queueMetrics' | 'runnerMetrics'>;
+  } & Pick<SchedulerControllerOptions, 'metrics' | 'queueMetrics' | 'runnerMetrics' | 'scaleUpMetrics'>;
   /** Spans per reconcile and per Control Plane call (issue 11). Default: NOOP_TRACING. */
   readonly tracing?: Tracing;
   /** Told when this replica starts or stops leading (Kubernetes Events, issue 10); must not throw or block. */
@@ -86,6 +86,7 @@ export class SchedulerService {
       ...(o.metrics?.metrics ? { metrics: o.metrics.metrics } : {}),
       ...(o.metrics?.queueMetrics ? { queueMetrics: o.metrics.queueMetrics } : {}),
       ...(o.metrics?.runnerMetrics ? { runnerMetrics: o.metrics.runnerMetrics } : {}),
+      scaleUpMetrics: o.metrics?.scaleUpMetrics,
     });
     // The leader key arrives in the same stream as the objects: standbys campaign when it goes, a
     // leader steps down when its key is gone or another's at or after its own token's revision.

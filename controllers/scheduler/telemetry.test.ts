@@ -120,8 +120,8 @@ describe('scheduler telemetry', () => {
     await waitFor(async () => ((await scrape()).value('scheduler_reconcile_total') ?? 0) >= 3, { message: 'three reconciles while paused' });
     expect(reconcilesOf('li-fits')).toEqual([]);
     expect(reconcilesOf('li-huge')).toEqual([]);
-    // The malformed instance is reported even when paused: that look does work.
-    expect(reconcilesOf('li-bad').map((s) => [attr(s, ATTR.action), attr(s, ATTR.result)])).toEqual([['report', 'unschedulable']]);
+    // Paused writes nothing, reports included (contract §4), so the malformed instance waits too.
+    expect(reconcilesOf('li-bad')).toEqual([]);
   });
 
   it('gives each reconcile that places a span tree whose schedule call carries its traceparent', async () => {
@@ -170,7 +170,7 @@ describe('scheduler telemetry', () => {
     expect(moved(`${C.clientRequestDuration}_count`, { http_route: route, http_response_status_code: '200' })).toBe(1);
     expect([before.value(C.isLeader), before.value(C.leaderChanges)]).toEqual([1, 1]);
     expect(before.value(C.malformedValues, { kind: 'instance' })).toBe(1);
-    expect(before.value(C.unschedulableReasons, { reason: 'InvalidSpec' })).toBe(1);
+    expect(moved(C.unschedulableReasons, { reason: 'InvalidSpec' })).toBe(1);
     expect(after.value(C.pendingInstances, { queue: 'unschedulable' })).toBe(1);
     expect(after.value(C.workqueueDepth)).toBeDefined();
     expect(after.value(X.oldestPending)).toBeGreaterThanOrEqual(2); // li-huge, created 2 s before the start

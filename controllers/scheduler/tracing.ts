@@ -66,6 +66,13 @@ export function answerOf(err: unknown): string {
   return err instanceof Error ? err.name : 'Error';
 }
 
+/** Route and status (or transport code) of a failed call, for the error log a human reads (contract §2). */
+export function callFailure(err: unknown): { route?: string; status?: number; answer: string } {
+  if (!isControlPlaneError(err)) return { answer: answerOf(err) };
+  const status = 'status' in err && typeof err.status === 'number' ? err.status : undefined;
+  return { route: ROUTE_TEMPLATES[err.route], status, answer: answerOf(err) };
+}
+
 /** A ControlPlaneClient that runs each call of the one it wraps in a client span. */
 export class TracedControlPlaneClient implements ControlPlaneClient {
   constructor(
@@ -73,7 +80,7 @@ export class TracedControlPlaneClient implements ControlPlaneClient {
     private readonly tracing: Tracing,
   ) {}
 
-  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<ScheduleAccepted> {
+  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<Partial<ScheduleAccepted>> {
     return this.call('schedule', options, { [ATTR.instanceId]: instanceId, [ATTR.workerId]: body.workerId, [ATTR.revision]: body.instanceRevision }, () =>
       this.inner.schedule(instanceId, body, options));
   }
@@ -82,7 +89,7 @@ export class TracedControlPlaneClient implements ControlPlaneClient {
     return this.call('unschedulable', options, { [ATTR.instanceId]: instanceId }, () => this.inner.reportUnschedulable(instanceId, body, options));
   }
 
-  requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<ScaleUpAccepted> {
+  requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<Partial<ScaleUpAccepted>> {
     return this.call('scaleUp', options, { 'lablet.scale_up.template': body.template }, () => this.inner.requestScaleUp(body, options));
   }
 

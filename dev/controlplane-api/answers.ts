@@ -18,6 +18,26 @@ export interface InstanceNow {
   readonly modRevision: number;
 }
 
+/**
+ * How much an answer says: 'full' sends every field of pkg/controlplane/bodies.ts; 'minimal' sends the
+ * least contract §2 (v1.1) allows, as another team's API may: no body on 2xx, `reason` alone on 404
+ * and 409, so tests see whether the scheduler needs more than the contract promises.
+ */
+export const ANSWER_MODES = ['full', 'minimal'] as const;
+export type AnswerMode = (typeof ANSWER_MODES)[number];
+
+/** The answer as the mode sends it. */
+export function inMode(mode: AnswerMode, answer: ApiAnswer): ApiAnswer {
+  if (mode === 'full') return answer;
+  if (answer.status >= 200 && answer.status < 300) return { ...answer, body: undefined };
+  if ((answer.status === 404 || answer.status === 409) && hasReason(answer.body)) return { ...answer, body: { reason: answer.body.reason } };
+  return answer;
+}
+
+function hasReason(body: unknown): body is { readonly reason: string } {
+  return typeof body === 'object' && body !== null && 'reason' in body && typeof body.reason === 'string';
+}
+
 export function ok(status: number, body: unknown): ApiAnswer {
   return { status, body, label: String(status) };
 }

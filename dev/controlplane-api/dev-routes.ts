@@ -3,8 +3,8 @@
 // They need the API key too when one is configured.
 import { z } from 'zod';
 import { INSTANCE_PHASES } from '../../pkg/objects';
-import type { ApiAnswer } from './answers';
-import { failure, ok } from './answers';
+import type { AnswerMode, ApiAnswer } from './answers';
+import { ANSWER_MODES, failure, ok } from './answers';
 import { invalid, parse } from './api-routes';
 import type { FaultKnobs } from './faults';
 import { FaultSettingsSchema } from './faults';
@@ -18,10 +18,12 @@ export interface DevState {
   counts(): Record<string, Record<string, number>>;
   resetCounts(): void;
   setScaleUpAnswer(answer: ScaleUpAnswer): void;
+  setAnswerMode(mode: AnswerMode): void;
 }
 
 const PhaseChangeSchema = z.object({ phase: z.enum(INSTANCE_PHASES), workerId: z.string().nullable().optional() });
 const ScaleUpAnswerSchema = z.object({ answer: z.enum(['accept', 'refuse']) });
+const AnswerModeSchema = z.object({ mode: z.enum(ANSWER_MODES) });
 
 type Handler = (state: DevState, id: string, body: string) => Promise<ApiAnswer> | ApiAnswer;
 
@@ -45,6 +47,12 @@ const ROUTES: ReadonlyArray<readonly [method: string, pattern: RegExp, handler: 
     if (!answer.ok) return answer.answer;
     s.setScaleUpAnswer(answer.value.answer);
     return ok(200, answer.value);
+  }],
+  ['PUT', /^\/dev\/answer-mode$/, (s, _id, body) => {
+    const mode = parse(AnswerModeSchema, body);
+    if (!mode.ok) return mode.answer;
+    s.setAnswerMode(mode.value.mode);
+    return ok(200, mode.value);
   }],
   ['GET', /^\/dev\/allocations\/([^/]+)$/, async (s, id) => ok(200, await s.objects.allocation(id))],
   ['POST', /^\/dev\/allocations\/rebuild$/, async (s) => {

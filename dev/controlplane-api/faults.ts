@@ -1,6 +1,7 @@
 // Fault knobs for tests: per route, answer 500, 503 or 429 (with Retry-After), 401, malformed JSON,
 // reset the connection or hang, on a share of calls drawn from a seeded generator (so a run repeats),
-// either before the call is processed or after it committed (its answer lost). And "hold the next
+// either before the call is processed or after it committed (its answer lost). Malformed JSON comes
+// with a 200, which contract §2 (v1.1) makes a definite success: it is played only after the commit. And "hold the next
 // schedule request": it is checked, then waits before its transaction until released (fence tests).
 import { z } from 'zod';
 
@@ -22,6 +23,9 @@ export const FaultRuleSchema = z.object({
   retryAfterSeconds: z.number().int().nonnegative().default(1),
   /** Fire at most this many times. Default: no limit. */
   count: z.number().int().positive().optional(),
+}).refine((rule) => rule.kind !== 'malformedJson' || rule.when === 'after', {
+  path: ['when'],
+  message: "malformedJson answers 200, a definite success (contract §2, v1.1): it needs when: 'after' (an API that answers 200 without committing breaks the contract)",
 });
 export type FaultRule = z.output<typeof FaultRuleSchema>;
 export type FaultRuleInput = z.input<typeof FaultRuleSchema>;

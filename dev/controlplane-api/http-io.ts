@@ -33,7 +33,7 @@ export function send(res: ServerResponse, answer: ApiAnswer): void {
   if (res.destroyed || res.headersSent) return;
   const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
   res.writeHead(answer.status, {
-    'Content-Type': 'application/json',
+    ...(answer.body === undefined ? {} : { 'Content-Type': 'application/json' }),
     'Content-Length': Buffer.byteLength(text),
     ...answer.headers,
   });

@@ -233,6 +233,40 @@ describe('development Control Plane API', () => {
     });
   });
 
+  describe('answering the least the contract allows (issue 17)', () => {
+    beforeEach(() => f.api.setAnswerMode('minimal'));
+
+    it.each([
+      ['schedule', () => schedule(), 200],
+      ['a repeated schedule', async () => { await schedule(); return schedule(); }, 200],
+      ['a report', () => f.unschedulable('li-1', { message: '0/2 workers fit', reasons: {} }, { fencingToken: token }), 200],
+      ['scale-up', () => f.scaleUp({ template: 't', reason: 'r', instanceIds: ['li-1'] }, { fencingToken: token, idempotencyKey: 'k' }), 202],
+    ] as const)('sends %s its status with no body', async (_name, call, status) => {
+      const answer = await call();
+      expect([answer.status, answer.text, answer.headers.get('content-type')]).toEqual([status, '', null]);
+    });
+
+    it.each([
+      ['409 StaleRevision', () => schedule({ revision: rev - 1 }), 409, 'StaleRevision'],
+      ['409 StaleFencingToken', () => schedule({ token: token + 1 }), 409, 'StaleFencingToken'],
+      ['404 WorkerNotFound', () => schedule({ workerId: 'w-absent' }), 404, 'WorkerNotFound'],
+    ] as const)('sends %s with its reason alone', async (_name, call, status, reason) => {
+      const answer = await call();
+      expect([answer.status, answer.body]).toEqual([status, { reason }]);
+    });
+
+    it('still commits exactly what a full answer commits', async () => {
+      await schedule();
+      expect(await f.instance('li-1')).toEqual(expect.objectContaining({ phase: 'SCHEDULED', workerId: 'w-1' }));
+    });
+
+    it('switches back to full answers through PUT /dev/answer-mode', async () => {
+      const put = await fetch(`${f.api.url}/dev/answer-mode`, { method: 'PUT', headers: { 'X-API-Key': KEY }, body: '{"mode":"full"}' });
+      expect(put.status).toBe(200);
+      expect((await schedule()).body).toEqual({ instanceId: 'li-1', workerId: 'w-1', phase: 'SCHEDULED', modRevision: expect.any(Number) as number });
+    });
+  });
+
   describe('fault knobs', () => {
     it.each([
       ['status500', 500, undefined],
@@ -247,10 +281,15 @@ describe('development Control Plane API', () => {
       expect((await schedule()).status).toBe(200);
     });
 
-    it('answers malformed JSON', async () => {
-      f.api.faults.add({ route: '*', kind: 'malformedJson', count: 1 });
-      const res = await fetch(`${f.api.url}/api/internal/instances/li-1/schedule`, { method: 'POST', body: '{}' });
-      expect([res.status, await res.text()]).toEqual([200, '{"instanceId": "li-']);
+    it('answers malformed JSON after committing', async () => {
+      f.api.faults.add({ route: '*', kind: 'malformedJson', when: 'after', count: 1 });
+      const answer = await schedule();
+      expect([answer.status, answer.text]).toEqual([200, '{"instanceId": "li-']);
+      expect(await f.instance('li-1')).toEqual(expect.objectContaining({ phase: 'SCHEDULED' }));
+    });
+
+    it('refuses to play malformed JSON before processing: a 200 is a promise that the call committed', () => {
+      expect(() => f.api.faults.add({ route: 'schedule', kind: 'malformedJson' })).toThrow(/when: 'after'/);
     });
 
     it('resets the connection after committing', async () => {

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_PREFIX, normalizePrefix } from '../../pkg/objects';
 import type { Store } from '../../pkg/store';
 import { devRoot } from './allocation';
-import type { ApiAnswer } from './answers';
-import { failure } from './answers';
+import type { AnswerMode, ApiAnswer } from './answers';
+import { failure, inMode } from './answers';
 import { handleApiCall, invalid, isAuthorized, matchApiRoute } from './api-routes';
 import type { DevState } from './dev-routes';
 import { handleDevCall } from './dev-routes';
@@ -35,6 +35,8 @@ export interface DevControlPlaneOptions {
   readonly rebuildAllocations?: boolean;
   /** How scale-up requests are answered. Default 'accept'. */
   readonly scaleUpAnswer?: ScaleUpAnswer;
+  /** How much the API calls' answers say (answers.ts). Default 'full'. */
+  readonly answers?: AnswerMode;
 }
 
 export interface DevControlPlaneApi extends DevState {
@@ -53,6 +55,7 @@ export async function start(options: DevControlPlaneOptions): Promise<DevControl
   const reports = new ReportBook(store, prefix, root);
   const committer = new ScheduleCommitter(store, prefix, root, faults);
   let scaleUpAnswer: ScaleUpAnswer = options.scaleUpAnswer ?? 'accept';
+  let answerMode: AnswerMode = options.answers ?? 'full';
   const counters = new Map<string, Map<string, number>>();
   const inFlight = new Set<Promise<void>>();
   if (options.rebuildAllocations ?? true) await objects.rebuildAllocations();
@@ -69,6 +72,7 @@ export async function start(options: DevControlPlaneOptions): Promise<DevControl
     counts: () => Object.fromEntries([...counters].map(([route, byAnswer]) => [route, Object.fromEntries(byAnswer)])),
     resetCounts: () => counters.clear(),
     setScaleUpAnswer: (answer) => { scaleUpAnswer = answer; },
+    setAnswerMode: (mode) => { answerMode = mode; },
   };
   const handlers = { apiKey, committer, reports, scaleUpAnswer: () => scaleUpAnswer };
 
@@ -85,7 +89,7 @@ export async function start(options: DevControlPlaneOptions): Promise<DevControl
       return;
     }
     count(route, answer.label);
-    send(res, answer);
+    send(res, inMode(answerMode, answer));
   };
 
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {

@@ -7,7 +7,9 @@ import { start } from './server';
 
 export interface RawAnswer {
   readonly status: number;
+  /** The parsed body; undefined when there is none or it is not JSON (then see text). */
   readonly body: unknown;
+  readonly text: string;
   readonly headers: Headers;
 }
 
@@ -70,7 +72,7 @@ export class DevApiFixture {
     if (headers.idempotencyKey !== undefined) sent['Idempotency-Key'] = headers.idempotencyKey;
     const res = await fetch(this.api.url + path, { method: 'POST', headers: sent, body: typeof body === 'string' ? body : JSON.stringify(body) });
     const text = await res.text();
-    return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown), headers: res.headers };
+    return { status: res.status, body: parseJson(text), text, headers: res.headers };
   }
 
   close(): Promise<void> {
@@ -85,4 +87,12 @@ export async function eventually(check: () => boolean | Promise<boolean>, rounds
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   throw new Error('condition not reached');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -14,9 +14,9 @@ const conflict = (reason: string): string => JSON.stringify({ reason, phase: 'RU
 
 /** A compact view of a result: kind, error code, and the fields a caller branches on. */
 function summary(route: RouteName, status: number, body: string, retryAfter?: string): unknown {
-  const schema = route === 'scaleUp' ? ScaleUpAcceptedSchema : ScheduleAcceptedSchema;
-  const result = classifyAnswer<unknown>(schema, ctx(route), { status, body, retryAfter });
-  if (result.kind === 'ok') return { kind: 'ok' };
+  const answer = { status, body, retryAfter };
+  const result = route === 'scaleUp' ? classifyAnswer(ScaleUpAcceptedSchema, ctx(route), answer) : classifyAnswer(ScheduleAcceptedSchema, ctx(route), answer);
+  if (result.kind === 'ok') return { kind: 'ok', value: result.value };
   const e = result.error as unknown as Record<string, unknown>;
   const fields = ['reason', 'phase', 'workerId', 'modRevision', 'status', 'retryAfterMs', 'fencingToken', 'template']
     .filter((f) => e[f] !== undefined)
@@ -26,12 +26,19 @@ function summary(route: RouteName, status: number, body: string, retryAfter?: st
 
 describe('classifyAnswer', () => {
   it.each<[string, RouteName, number, string, string | undefined, unknown]>([
-    ['200 with the accepted body', 'schedule', 200, accepted, undefined, { kind: 'ok' }],
-    ['202 to scale-up', 'scaleUp', 202, '{"requestId":"r1"}', undefined, { kind: 'ok' }],
-    ['200 that is not JSON (a proxy page)', 'schedule', 200, '<html>ok</html>', undefined,
-      { kind: 'retry', code: 'MalformedResponse', retriable: true, status: 200 }],
-    ['200 JSON missing fields', 'schedule', 200, '{"instanceId":"li-1"}', undefined,
-      { kind: 'retry', code: 'MalformedResponse', retriable: true, status: 200 }],
+    ['200 with the accepted body', 'schedule', 200, accepted, undefined,
+      { kind: 'ok', value: { instanceId: 'li-1', workerId: 'w-1', phase: 'SCHEDULED', modRevision: 9 } }],
+    ['202 to scale-up', 'scaleUp', 202, '{"requestId":"r1"}', undefined, { kind: 'ok', value: { requestId: 'r1' } }],
+    // Contract §2 v1.1: any 2xx is a definite success whatever its body.
+    ['200 with no body', 'schedule', 200, '', undefined, { kind: 'ok', value: {} }],
+    ['204 to a report', 'unschedulable', 204, '', undefined, { kind: 'ok', value: {} }],
+    ['202 with no body to scale-up', 'scaleUp', 202, '', undefined, { kind: 'ok', value: {} }],
+    ['200 with {}', 'schedule', 200, '{}', undefined, { kind: 'ok', value: {} }],
+    ['200 that is not JSON (a proxy page)', 'schedule', 200, '<html>ok</html>', undefined, { kind: 'ok', value: {} }],
+    ['200 with a JSON array', 'schedule', 200, '[1]', undefined, { kind: 'ok', value: {} }],
+    ['200 with some fields, one invalid, and fields of its own', 'schedule', 200,
+      '{"instanceId":"li-1","modRevision":-3,"phase":"SCHEDULED","etag":"x"}', undefined,
+      { kind: 'ok', value: { instanceId: 'li-1', phase: 'SCHEDULED' } }],
     ['401', 'schedule', 401, '', undefined, { kind: 'failed', code: 'Unauthorized', retriable: false, status: 401 }],
     ['403', 'unschedulable', 403, '{}', undefined, { kind: 'failed', code: 'Unauthorized', retriable: false, status: 403 }],
     ['404 InstanceNotFound', 'schedule', 404, '{"reason":"InstanceNotFound"}', undefined,
@@ -50,8 +57,25 @@ describe('classifyAnswer', () => {
       { kind: 'failed', code: 'PlacementConflict', retriable: false, reason: 'WorkerNotAvailable', phase: 'RUNNING', workerId: 'w-2', modRevision: 17 }],
     ['409 InsufficientCapacity', 'schedule', 409, conflict('InsufficientCapacity'), undefined,
       { kind: 'failed', code: 'PlacementConflict', retriable: false, reason: 'InsufficientCapacity', phase: 'RUNNING', workerId: 'w-2', modRevision: 17 }],
-    ['409 without the instance state', 'schedule', 409, '{"reason":"NotPending"}', undefined,
+    // Contract §2 v1.1: a 409 with only its reason is read as fully as a full one.
+    ['409 with only its reason', 'schedule', 409, '{"reason":"NotPending"}', undefined,
+      { kind: 'failed', code: 'PlacementConflict', retriable: false, reason: 'NotPending' }],
+    ['409 StaleRevision with only its reason', 'schedule', 409, '{"reason":"StaleRevision"}', undefined,
+      { kind: 'failed', code: 'PlacementConflict', retriable: false, reason: 'StaleRevision' }],
+    ['409 with a reason and an invalid modRevision', 'schedule', 409, '{"reason":"InsufficientCapacity","modRevision":"7","phase":"PENDING"}', undefined,
+      { kind: 'failed', code: 'PlacementConflict', retriable: false, reason: 'InsufficientCapacity', phase: 'PENDING' }],
+    ['bare 409 StaleFencingToken to schedule', 'schedule', 409, '{"reason":"StaleFencingToken"}', undefined,
+      { kind: 'failed', code: 'StaleFencingToken', retriable: false, fencingToken: '42' }],
+    ['bare 409 StaleFencingToken to a report', 'unschedulable', 409, '{"reason":"StaleFencingToken"}', undefined,
+      { kind: 'failed', code: 'StaleFencingToken', retriable: false, fencingToken: '42' }],
+    ['409 with an unknown reason', 'schedule', 409, '{"reason":"Busy"}', undefined,
       { kind: 'failed', code: 'UnexpectedResponse', retriable: false, status: 409 }],
+    ['409 with no body', 'unschedulable', 409, '', undefined,
+      { kind: 'failed', code: 'UnexpectedResponse', retriable: false, status: 409 }],
+    ['404 with an unknown reason', 'unschedulable', 404, '{"reason":"Gone"}', undefined,
+      { kind: 'failed', code: 'UnexpectedResponse', retriable: false, status: 404 }],
+    ['410, a 4xx outside the contract', 'schedule', 410, '', undefined,
+      { kind: 'failed', code: 'UnexpectedResponse', retriable: false, status: 410 }],
     ['409 ScaleUpRefused', 'scaleUp', 409, '{"reason":"ScaleUpRefused"}', undefined,
       { kind: 'failed', code: 'ScaleUpRefused', retriable: false, template: 'multi' }],
     ['409 StaleFencingToken to scale-up', 'scaleUp', 409, '{"reason":"StaleFencingToken"}', undefined,

@@ -1,14 +1,15 @@
-// Classifies one HTTP answer once, at the edge (contract §2): a value, a definite failure, or a
-// failure to retry. 2xx needs a body that validates (else the effect is unconfirmed: retry, the calls
-// are idempotent); 401/403 are definite; 404 and 409 need a known reason; 429 and 503 carry
-// Retry-After; other 5xx are retried; anything else is outside the contract.
+// Classifies one HTTP answer once, at the edge (contract §2, "Reading answers", v1.1): the status
+// and, for 404 and 409, the `reason` decide; nothing else is required. Any 2xx is a definite success
+// whatever its body, whose fields are read only where present and valid; 401/403 are definite; 404
+// and 409 need a known reason (else definite, outside the contract); 429 and 503 carry Retry-After;
+// other 5xx are retried; anything else is a definite failure outside the contract.
 import type { z } from 'zod';
 import {
-  ErrorAnswerSchema, InstanceConflictAnswerSchema, NotFoundAnswerSchema, ScaleUpConflictAnswerSchema, describeIssues,
+  ErrorAnswerSchema, InstanceConflictAnswerSchema, NotFoundAnswerSchema, ScaleUpConflictAnswerSchema,
 } from './bodies';
-import type { AttemptError, CallSite, ControlPlaneError } from './errors';
+import type { AttemptError, CallSite, ControlPlaneError, InstanceState } from './errors';
 import {
-  InvalidRequestError, MalformedResponseError, NotFoundError, PlacementConflictError, ScaleUpRefusedError,
+  InvalidRequestError, NotFoundError, PlacementConflictError, ScaleUpRefusedError,
   ServerBusyError, StaleFencingTokenError, UnauthorizedError, UnexpectedResponseError,
 } from './errors';
 import { parseRetryAfterMs } from './retry';
@@ -34,14 +35,15 @@ export interface Answer {
   readonly retryAfter: string | undefined;
 }
 
-export function classifyAnswer<T>(success: z.ZodType<T>, ctx: AnswerContext, answer: Answer): AttemptResult<T> {
+/** What a success body may tell: each field of the API's answer schema, present only where valid. */
+export type SuccessFields<S extends z.ZodRawShape> = Partial<z.output<z.ZodObject<S>>>;
+
+export function classifyAnswer<S extends z.ZodRawShape>(
+  success: z.ZodObject<S>, ctx: AnswerContext, answer: Answer,
+): AttemptResult<SuccessFields<S>> {
   const { site } = ctx;
   const { status } = answer;
-  if (status >= 200 && status < 300) {
-    const parsed = success.safeParse(parseJson(answer.body));
-    if (parsed.success) return { kind: 'ok', value: parsed.data };
-    return { kind: 'retry', error: new MalformedResponseError(site, status, describeIssues(parsed.error).join('; ')) };
-  }
+  if (status >= 200 && status < 300) return { kind: 'ok', value: validFields(success, parseJson(answer.body)) };
   if (status === 401 || status === 403) return { kind: 'failed', error: new UnauthorizedError(site, status) };
   if (status === 429 || status === 503) {
     const retryAfterMs = parseRetryAfterMs(answer.retryAfter, ctx.nowMs);
@@ -69,13 +71,16 @@ function notFound(site: CallSite, body: unknown): ControlPlaneError {
   return new NotFoundError(site, parsed.data.reason);
 }
 
+const InstanceConflictReason = InstanceConflictAnswerSchema.pick({ reason: true });
+
+/** A 409 to an instance call: `reason` decides; phase, workerId and modRevision are read where valid. */
 function instanceConflict(ctx: AnswerContext, body: unknown): ControlPlaneError {
-  const parsed = InstanceConflictAnswerSchema.safeParse(body);
-  if (!parsed.success) return new UnexpectedResponseError(ctx.site, 409, 'no known reason with phase, workerId and modRevision');
-  const { reason, phase, workerId, modRevision } = parsed.data;
-  const instance = { phase, workerId: workerId ?? undefined, modRevision };
-  if (reason === 'StaleFencingToken') return new StaleFencingTokenError(ctx.site, ctx.fencingToken, instance);
-  return new PlacementConflictError(ctx.site, reason, instance);
+  const parsed = InstanceConflictReason.safeParse(body);
+  if (!parsed.success) return new UnexpectedResponseError(ctx.site, 409, 'no known reason');
+  const { phase, workerId, modRevision } = validFields(InstanceConflictAnswerSchema, body);
+  const instance: InstanceState = { phase, workerId: workerId ?? undefined, modRevision };
+  if (parsed.data.reason === 'StaleFencingToken') return new StaleFencingTokenError(ctx.site, ctx.fencingToken, instance);
+  return new PlacementConflictError(ctx.site, parsed.data.reason, instance);
 }
 
 function scaleUpConflict(ctx: AnswerContext, body: unknown): ControlPlaneError {
@@ -83,6 +88,21 @@ function scaleUpConflict(ctx: AnswerContext, body: unknown): ControlPlaneError {
   if (!parsed.success) return new UnexpectedResponseError(ctx.site, 409, 'no StaleFencingToken or ScaleUpRefused reason');
   if (parsed.data.reason === 'StaleFencingToken') return new StaleFencingTokenError(ctx.site, ctx.fencingToken);
   return new ScaleUpRefusedError(ctx.site, ctx.template ?? '');
+}
+
+/**
+ * The fields of `body` that the schema's own field schemas accept, each judged alone: an API may send
+ * fewer fields, or fields of its own, and one bad field costs only itself (contract §2).
+ */
+export function validFields<S extends z.ZodRawShape>(schema: z.ZodObject<S>, body: unknown): SuccessFields<S> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  const fields: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (!Object.hasOwn(body, key)) continue;
+    const parsed = (field as z.ZodType).safeParse((body as Record<string, unknown>)[key]);
+    if (parsed.success && parsed.data !== undefined) fields[key] = parsed.data;
+  }
+  return fields as SuccessFields<S>;
 }
 
 /** The parsed body, or undefined when it is not JSON (then every schema refuses it). */

@@ -7,6 +7,8 @@ import { ID_PATTERN, INSTANCE_PHASES } from '../objects';
 
 /** Contract §2: a scale-up request names at most this many instances. */
 export const MAX_SCALE_UP_INSTANCE_IDS = 100;
+/** Contract §2 (v1.1): a scale-up asks for at most this many workers. */
+export const MAX_SCALE_UP_COUNT = 100;
 
 const objectId = z.string().regex(ID_PATTERN);
 const revision = z.number().int().nonnegative();
@@ -33,6 +35,8 @@ export const ScaleUpRequestSchema = z.object({
   instanceIds: z.array(objectId).min(1).max(MAX_SCALE_UP_INSTANCE_IDS)
     .refine(isStrictlyAscending, { message: 'instanceIds must be sorted ascending without repeats' })
     .meta({ description: 'Instances that would fit an empty worker of the template; sorted ascending (byte order) without repeats, at most 100.' }),
+  count: z.number().int().min(1).max(MAX_SCALE_UP_COUNT).optional()
+    .meta({ description: 'How many workers of the template to add (v1.1); 1 when absent.' }),
 }).meta({ title: 'ScaleUpRequest', description: 'POST /api/internal/workers/scale-up, with an Idempotency-Key header' });
 export type ScaleUpRequest = z.infer<typeof ScaleUpRequestSchema>;
 
@@ -43,17 +47,17 @@ export const ScheduleAcceptedSchema = z.object({
   workerId: objectId,
   phase: phase.meta({ description: 'SCHEDULED, or a later phase when this was a retry of a committed call.' }),
   modRevision: revision.meta({ description: 'The instance key\'s mod revision after the call.' }),
-}).meta({ title: 'ScheduleAccepted', description: '200 answer to schedule' });
+}).meta({ title: 'ScheduleAccepted', description: 'What the development API answers 200 to schedule. Contract §2 (v1.1) requires no success body: the scheduler reads each field only where present and valid.' });
 export type ScheduleAccepted = z.infer<typeof ScheduleAcceptedSchema>;
 
 export const UnschedulableRecordedSchema = z.object({
   instanceId: objectId,
-}).meta({ title: 'UnschedulableRecorded', description: '200 answer to unschedulable' });
+}).meta({ title: 'UnschedulableRecorded', description: 'What the development API answers 200 to unschedulable. Contract §2 (v1.1) requires no success body.' });
 export type UnschedulableRecorded = z.infer<typeof UnschedulableRecordedSchema>;
 
 export const ScaleUpAcceptedSchema = z.object({
   requestId: z.string().min(1).meta({ description: 'The API\'s id for the request; the same for a repeated Idempotency-Key.' }),
-}).meta({ title: 'ScaleUpAccepted', description: '202 answer to scale-up' });
+}).meta({ title: 'ScaleUpAccepted', description: 'What the development API answers 202 to scale-up. Contract §2 (v1.1) requires no success body.' });
 export type ScaleUpAccepted = z.infer<typeof ScaleUpAcceptedSchema>;
 
 export const NOT_FOUND_REASONS = ['InstanceNotFound', 'WorkerNotFound'] as const;
@@ -74,7 +78,7 @@ export const InstanceConflictAnswerSchema = z.object({
   workerId: objectId.nullable(),
   modRevision: revision,
   message: z.string().optional(),
-}).meta({ title: 'InstanceConflictAnswer', description: '409 answer to schedule and unschedulable: the instance as it is now' });
+}).meta({ title: 'InstanceConflictAnswer', description: '409 answer to schedule and unschedulable: the reason and the instance as it is now. An API should send every field; the scheduler requires only reason (contract §2, v1.1).' });
 export type InstanceConflictAnswer = z.infer<typeof InstanceConflictAnswerSchema>;
 
 export const ScaleUpConflictAnswerSchema = z.object({

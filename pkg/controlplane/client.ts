@@ -27,20 +27,21 @@ export interface ScaleUpCallOptions extends CallOptions {
 export interface ControlPlaneClient {
   /**
    * Asks the API to place instanceId on body.workerId, decided on the instance at
-   * body.instanceRevision. Resolves when the instance holds capacity on that worker (first time or a
-   * repeat). Rejects with NotFoundError, StaleFencingTokenError (stop writing), PlacementConflictError
+   * body.instanceRevision. Resolves on any 2xx: the instance holds capacity on that worker (first time
+   * or a repeat); the answer's fields are there only where the API sent them valid (contract §2). Rejects with NotFoundError, StaleFencingTokenError (stop writing), PlacementConflictError
    * (reason and the instance's current state), UnauthorizedError, CallAbortedError, or
    * OutcomeUnknownError: then the call may have been committed; call again with the same arguments
    * and place the instance nowhere else meanwhile.
    */
-  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<ScheduleAccepted>;
+  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<Partial<ScheduleAccepted>>;
 
   /** Replaces the instance's unschedulable report; the errors are schedule's, with NotPending for conflicts. */
   reportUnschedulable(instanceId: string, body: UnschedulableRequest, options: CallOptions): Promise<void>;
 
   /**
-   * Asks for a worker of body.template; instanceIds are sorted and de-duplicated before sending (at
-   * most 100). Rejects with ScaleUpRefusedError when the API will not add one.
+   * Asks for body.count (default 1) workers of body.template; instanceIds are sorted and de-duplicated
+   * before sending (at most 100). Resolves on any 2xx, with requestId only where the API sent one.
+   * Rejects with ScaleUpRefusedError when the API will not add one.
    */
-  requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<ScaleUpAccepted>;
+  requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<Partial<ScaleUpAccepted>>;
 }

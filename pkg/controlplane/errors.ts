@@ -21,17 +21,20 @@ export interface CallSite {
   readonly instanceId?: string;
 }
 
-/** The instance as the API saw it when it refused (every instance-call 409 carries it). */
+/**
+ * The instance as the API saw it when it refused. Contract v1.1 requires only the 409's `reason`, so
+ * each field is here only when the answer carried it, valid.
+ */
 export interface InstanceState {
-  readonly phase: string;
+  readonly phase: string | undefined;
   readonly workerId: string | undefined;
-  readonly modRevision: number;
+  readonly modRevision: number | undefined;
 }
 
 export type ControlPlaneErrorCode =
   | 'Unauthorized' | 'NotFound' | 'StaleFencingToken' | 'PlacementConflict' | 'ScaleUpRefused'
   | 'OutcomeUnknown' | 'CallAborted' | 'InvalidRequest' | 'UnexpectedResponse'
-  | 'Transport' | 'ServerBusy' | 'MalformedResponse';
+  | 'Transport' | 'ServerBusy';
 
 export abstract class ControlPlaneError extends Error {
   abstract readonly code: ControlPlaneErrorCode;
@@ -74,15 +77,15 @@ export class StaleFencingTokenError extends ControlPlaneError {
   }
 }
 
-/** 409 on an instance call: the decision no longer holds; phase, workerId and modRevision say why. */
+/** 409 on an instance call: the decision no longer holds; the reason, and the instance's state where given, say why. */
 export class PlacementConflictError extends ControlPlaneError implements InstanceState {
   readonly code = 'PlacementConflict' as const;
   readonly isRetriable = false;
-  readonly phase: string;
+  readonly phase: string | undefined;
   readonly workerId: string | undefined;
-  readonly modRevision: number;
+  readonly modRevision: number | undefined;
   constructor(site: CallSite, readonly reason: PlacementConflictReason, instance: InstanceState) {
-    super(site, `control plane API answered 409 ${reason} (phase ${instance.phase}, modRevision ${instance.modRevision})`);
+    super(site, `control plane API answered 409 ${reason} (phase ${instance.phase ?? 'not given'}, modRevision ${instance.modRevision ?? 'not given'})`);
     this.phase = instance.phase;
     this.workerId = instance.workerId;
     this.modRevision = instance.modRevision;
@@ -99,8 +102,7 @@ export class ScaleUpRefusedError extends ControlPlaneError {
 }
 
 /**
- * Every attempt ended without a definite answer (timeout, connection error, 5xx, 429/503, an answer
- * that could not be read). The call may have been committed: keep the assumption and call again with
+ * Every attempt ended without a definite answer (timeout, connection error, 5xx, 429/503). The call may have been committed: keep the assumption and call again with
  * the same instance, worker, token and revision (contract §2). `cause` is the last attempt's error.
  */
 export class OutcomeUnknownError extends ControlPlaneError {
@@ -163,24 +165,13 @@ export class ServerBusyError extends ControlPlaneError {
   }
 }
 
-/** A 2xx whose body did not parse or validate: whether the call took effect is not confirmed. */
-export class MalformedResponseError extends ControlPlaneError {
-  readonly code = 'MalformedResponse' as const;
-  readonly isRetriable = true;
-  readonly detail: string;
-  constructor(site: CallSite, readonly status: number, problem: string) {
-    super(site, `control plane API answered ${status} with an unreadable body: ${problem}`);
-    this.detail = ` ${status}`;
-  }
-}
-
-export type AttemptError = TransportError | ServerBusyError | MalformedResponseError;
+export type AttemptError = TransportError | ServerBusyError;
 
 // ---- guards: by code, so they hold across realms and duplicate module copies ----
 
 const CODES: ReadonlySet<string> = new Set<ControlPlaneErrorCode>([
   'Unauthorized', 'NotFound', 'StaleFencingToken', 'PlacementConflict', 'ScaleUpRefused', 'OutcomeUnknown',
-  'CallAborted', 'InvalidRequest', 'UnexpectedResponse', 'Transport', 'ServerBusy', 'MalformedResponse',
+  'CallAborted', 'InvalidRequest', 'UnexpectedResponse', 'Transport', 'ServerBusy',
 ]);
 
 function hasCode(err: unknown, code: ControlPlaneErrorCode): boolean {

@@ -10,6 +10,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { DevApiFixture, eventually } from '../../dev/controlplane-api/testing';
 import { FakeClock } from '../clock';
 import { aWorker, anInstance } from '../objects/testing';
+import type { Tracing } from '../observability';
+import { NOOP_TRACING } from '../observability';
 import { InMemoryStore } from '../store';
 import { RecordingClientLogger, rejection } from './testing';
 import type { RequestRecord } from './metrics';
@@ -76,12 +78,20 @@ describe('HttpControlPlaneClient against the development API', () => {
 
   it.each([
     ['500 twice', { kind: 'status500', count: 2 } as const, { 'fault status500 before': 2, '200': 1 }],
-    ['a malformed 200', { kind: 'malformedJson', count: 1 } as const, { 'fault malformedJson before': 1, '200': 1 }],
     ['a connection reset before processing', { kind: 'reset', count: 1 } as const, { 'fault reset before': 1, '200': 1 }],
     ['a reset after the commit (the answer was lost)', { kind: 'reset', when: 'after', count: 1 } as const, { 'fault reset after': 1, '200': 1 }],
   ])('retries %s and succeeds', async (_name, rule, expectedCalls) => {
     f.api.faults.add({ route: 'schedule', ...rule });
     await expect(schedule(client())).resolves.toEqual(expect.objectContaining({ phase: 'SCHEDULED', workerId: 'w-1' }));
+    expect(calls()).toEqual(expectedCalls);
+  });
+
+  // Contract §2 v1.1: a 2xx is a definite success whatever its body, and is never resent.
+  it.each([
+    ['an unreadable 200 after the commit', { kind: 'malformedJson', when: 'after', count: 1 } as const, { 'fault malformedJson after': 1 }],
+  ])('takes %s as success without resending', async (_name, rule, expectedCalls) => {
+    f.api.faults.add({ route: 'schedule', ...rule });
+    await expect(schedule(client())).resolves.toEqual({});
     expect(calls()).toEqual(expectedCalls);
   });
 
@@ -110,11 +120,17 @@ describe('HttpControlPlaneClient against the development API', () => {
   it('waits out a 429 Retry-After on its clock', async () => {
     f.api.faults.add({ route: 'schedule', kind: 'status429', retryAfterSeconds: 2, count: 1 });
     const logger = new RecordingClientLogger();
-    const call = schedule(client({ logger }));
+    // Each attempt opens its span before it sends: the count of attempts begun.
+    let attempts = 0;
+    const tracing: Tracing = { ...NOOP_TRACING, inSpanAsync: (name, role, work) => { attempts += 1; return NOOP_TRACING.inSpanAsync(name, role, work); } };
+    const call = schedule(client({ logger, tracing }));
     await eventually(isWaiting(logger));
     expect(logger.lines.join()).toContain('"delayMs":2000');
     clock.step(1_999);
-    await eventually(() => true, 50);
+    // Parked on the clock (the retry's wait, or the rate limiter's hold; had either ended early, the
+    // next attempt's timeout, armed once it began): only then is the count of attempts final.
+    await eventually(() => clock.pendingTimers() === 1);
+    expect(attempts).toBe(1);
     expect(calls()).toEqual({ 'fault status429 before': 1 });
     clock.step(1);
     await expect(call).resolves.toEqual(expect.objectContaining({ phase: 'SCHEDULED' }));

@@ -1,7 +1,7 @@
 // ControlPlaneClient over HTTP(S) with axios over an undici keep-alive pool (contract §2). Every attempt takes
 // a token from one priority bucket (schedule first), carries X-API-Key (when configured), traceparent,
-// X-Scheduler-Id and X-Fencing-Token, and has its own timeout. Timeouts, connection errors, 5xx, 429
-// and unreadable 2xx answers are retried with full-jitter backoff (Retry-After honoured up to
+// X-Scheduler-Id and X-Fencing-Token, and has its own timeout. Any 2xx is a success whatever its body
+// (contract §2, v1.1). Timeouts, connection errors, 5xx and 429 are retried with full-jitter backoff (Retry-After honoured up to
 // maxDelayMs) for at most maxAttempts, then OutcomeUnknownError. The caller's signal ends it all at
 // once. Errors and logs carry the route template and ids, never a header or an axios error.
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,7 @@ import type { Clock } from '../clock';
 import { SystemClock } from '../clock';
 import type { ApiKeySource } from './api-key';
 import { FileApiKey, StaticApiKey } from './api-key';
-import type { Answer, AttemptResult } from './answers';
+import type { Answer, AttemptResult, SuccessFields } from './answers';
 import { classifyAnswer } from './answers';
 import type { ScaleUpAccepted, ScaleUpRequest, ScheduleAccepted, ScheduleRequest, UnschedulableRequest } from './bodies';
 import {
@@ -36,11 +36,12 @@ import { retryDelayMs } from './retry';
 import { traceHeaders } from './trace-context';
 import { undiciAdapter } from './undici-adapter';
 
-interface Call<T> {
+interface Call<S extends z.ZodRawShape> {
   readonly site: CallSite;
   readonly path: string;
   readonly body: string;
-  readonly success: z.ZodType<T>;
+  /** The API's success body, read field by field where present (answers.ts). */
+  readonly success: z.ZodObject<S>;
   readonly priority: Priority;
   readonly fencingToken: string;
   readonly headers: Record<string, string>;
@@ -115,7 +116,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     });
   }
 
-  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<ScheduleAccepted> {
+  schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<Partial<ScheduleAccepted>> {
     return this.instanceCall('schedule', instanceId, ScheduleRequestSchema, body, ScheduleAcceptedSchema, options);
   }
 
@@ -123,7 +124,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     await this.instanceCall('unschedulable', instanceId, UnschedulableRequestSchema, body, UnschedulableRecordedSchema, options);
   }
 
-  async requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<ScaleUpAccepted> {
+  async requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<Partial<ScaleUpAccepted>> {
     const site: CallSite = { route: 'scaleUp' };
     const instanceIds = [...new Set(body.instanceIds)].sort(compareBytes);
     const prepared = this.prepare(site, ScaleUpRequestSchema, { ...body, instanceIds }, options);
@@ -140,9 +141,9 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
   }
 
   /** Schedule calls leave first (priority 0); reports wait behind them (contract §2). */
-  private async instanceCall<B, T>(
-    route: 'schedule' | 'unschedulable', instanceId: string, schema: z.ZodType<B>, body: B, success: z.ZodType<T>, options: CallOptions,
-  ): Promise<T> {
+  private async instanceCall<B, S extends z.ZodRawShape>(
+    route: 'schedule' | 'unschedulable', instanceId: string, schema: z.ZodType<B>, body: B, success: z.ZodObject<S>, options: CallOptions,
+  ): Promise<SuccessFields<S>> {
     const site: CallSite = { route, instanceId };
     return this.call({
       ...this.prepare(site, schema, body, options),
@@ -170,7 +171,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     this.pool.destroy().catch(() => undefined); // destroying a pool only fails if it already is
   }
 
-  private prepare<B>(site: CallSite, schema: z.ZodType<B>, body: B, options: CallOptions): Omit<Call<unknown>, 'path' | 'success' | 'priority'> {
+  private prepare<B>(site: CallSite, schema: z.ZodType<B>, body: B, options: CallOptions): Omit<Call<z.ZodRawShape>, 'path' | 'success' | 'priority'> {
     if (site.instanceId === '') throw new InvalidRequestError(site, ['instance id must not be empty']);
     const fencingToken = formatFencingToken(site, options.fencingToken);
     const parsed = schema.safeParse(body);
@@ -189,7 +190,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     };
   }
 
-  private async call<T>(call: Call<T>): Promise<T> {
+  private async call<S extends z.ZodRawShape>(call: Call<S>): Promise<SuccessFields<S>> {
     const { site, signal } = call;
     let last: AttemptError | undefined;
     let lastRetryAfterMs: number | undefined;
@@ -217,7 +218,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
   }
 
   /** One attempt in its own client span, whose context is the traceparent the API receives. */
-  private attempt<T>(call: Call<T>): Promise<AttemptResult<T>> {
+  private attempt<S extends z.ZodRawShape>(call: Call<S>): Promise<AttemptResult<SuccessFields<S>>> {
     return this.tracing.inSpanAsync('POST', 'client', async (span) => {
       const path = this.basePath + call.path;
       span.setAttributes({ 'http.request.method': 'POST', 'server.address': this.server['server.address'], 'server.port': this.server['server.port'], 'url.full': this.server.origin + path });
@@ -227,7 +228,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     });
   }
 
-  private async send<T>(call: Call<T>, path: string, span: SpanScope): Promise<AttemptResult<T>> {
+  private async send<S extends z.ZodRawShape>(call: Call<S>, path: string, span: SpanScope): Promise<AttemptResult<SuccessFields<S>>> {
     const { site, signal } = call;
     // Read again after the rate limiter's wait: reading a term's signal checks its renew deadline.
     if (isAborted(signal)) return { kind: 'failed', error: new CallAbortedError(site) };

@@ -14,7 +14,7 @@ export {
 export type { CallOptions, ControlPlaneClient, FencingToken, ScaleUpCallOptions } from './client';
 export type { AttemptError, CallSite, ControlPlaneErrorCode, InstanceState, RouteName, RouteTemplate } from './errors';
 export {
-  CallAbortedError, ControlPlaneError, InvalidRequestError, MalformedResponseError, NotFoundError, OutcomeUnknownError,
+  CallAbortedError, ControlPlaneError, InvalidRequestError, NotFoundError, OutcomeUnknownError,
   PlacementConflictError, ROUTE_TEMPLATES, ScaleUpRefusedError, ServerBusyError, StaleFencingTokenError, TransportError,
   UnauthorizedError, UnexpectedResponseError, isCallAborted, isControlPlaneError, isInvalidRequest, isNotFound,
   isOutcomeUnknown, isPlacementConflict, isRetriable, isScaleUpRefused, isStaleFencingToken, isUnauthorized,
