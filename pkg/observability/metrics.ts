@@ -12,8 +12,10 @@ import type { CacheMetrics, InformerMetrics, RelistReason } from '../informer';
 import type { ElectorMetrics } from '../leaderelection';
 import type { ObjectKind } from '../objects';
 import type { QueueMetrics } from '../workqueue';
+import type { ScaleUpResult, ScaleUpTrigger } from './known-series';
 import {
-  CONTRACT_METRICS as C, END_TO_END_BUCKETS_SECONDS, EXTRA_METRICS as X, HTTP_BUCKETS_SECONDS, PLACEMENT_BUCKETS_SECONDS, WORK_BUCKETS_SECONDS,
+  CONTRACT_METRICS as C, END_TO_END_BUCKETS_SECONDS, EXTRA_METRICS as X, FORECAST_BUCKETS_SECONDS, HTTP_BUCKETS_SECONDS,
+  PLACEMENT_BUCKETS_SECONDS, WORK_BUCKETS_SECONDS,
 } from './metric-names';
 
 /** The hooks of controllers/scheduler's SchedulerMetrics (kept by shape: pkg/ never imports controllers/). */
@@ -21,6 +23,17 @@ export interface SchedulerHooks {
   attempt(result: string, durationMs: number): void;
   accepted(endToEndMs: number): void;
   unschedulableReasons(reasons: Readonly<Record<string, number>>): void;
+}
+
+/** The forecast's hooks (contract §5; controllers/scheduler's ForecastMetrics, by shape). */
+export interface ForecastHooks {
+  /** One forecast done: its duration and its shortfalls by template ('' for instances no template fits). */
+  forecastFinished(durationMs: number, shortfallsByTemplate: Readonly<Record<string, number>>): void;
+}
+
+/** Scale-up calls, sent now (contract §2) or from the forecast (§5); controllers/scheduler's ScaleUpMetrics, by shape. */
+export interface ScaleUpHooks {
+  requested(trigger: ScaleUpTrigger, result: ScaleUpResult): void;
 }
 
 /** Counts by queue for scheduler_pending_instances{queue}; SchedulerController.pendingCounts() fits. */
@@ -35,7 +48,10 @@ export class OtelMetrics {
   readonly cache: CacheMetrics;
   readonly elector: ElectorMetrics;
   readonly config: ConfigReloadMetrics;
+  readonly forecast: ForecastHooks;
+  readonly scaleUp: ScaleUpHooks;
   private depth = 0;
+  private shortfalls: Readonly<Record<string, number>> = {};
   private isLeader = false;
   private pending: (() => PendingByQueue) | undefined;
   private paused: (() => boolean) | undefined;
@@ -110,6 +126,19 @@ export class OtelMetrics {
 
     const reloads = counter(C.configReloads, 'Changed ConfigMap contents read, by result (success: applied, failure: refused).');
     this.config = { reloaded: (result: ReloadResult) => reloads.add(1, { result }) };
+
+    const forecastSeconds = seconds(C.forecastDuration, 'Time of one forecast over the horizon.', FORECAST_BUCKETS_SECONDS);
+    gauge(C.forecastShortfall, 'Booked instances the last forecast found no room for at their ready time, by template ("" when none fits).', () =>
+      Object.entries(this.shortfalls).map(([template, count]) => [count, { template }] as const));
+    this.forecast = {
+      forecastFinished: (durationMs, byTemplate) => {
+        forecastSeconds.record(durationMs / 1000);
+        // A template short last time and not now reads 0 rather than vanishing.
+        this.shortfalls = { ...Object.fromEntries(Object.keys(this.shortfalls).map((t) => [t, 0])), ...byTemplate };
+      },
+    };
+    const scaleUps = counter(C.scaleUpRequests, 'Scale-up calls, by trigger (now, forecast) and result (accepted, refused, error).');
+    this.scaleUp = { requested: (trigger, result) => scaleUps.add(1, { trigger, result }) };
 
     gauge(C.pendingInstances, 'Instances waiting to be placed, by queue.', () =>
       Object.entries(this.pending?.() ?? {}).map(([queue, count]) => [count, { queue }] as const));

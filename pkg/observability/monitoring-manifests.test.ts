@@ -1,24 +1,21 @@
 // The dashboard and alert rules of manifests/monitoring/ (issue 11) read only series this package
 // registers, with labels those series carry: every query is parsed for the metric names and label
 // names it uses, which are compared with a scrape of OtelMetrics after each hook has fired once.
-// (Here rather than in manifests/ because tsconfig.json type-checks only code folders.)
+// Each alert also needs a firing and a quiet case in tests/alerts.test.yaml (issue 17), which
+// e2e/prometheus.e2e.test.ts runs with promtool. (Here rather than in manifests/ because
+// tsconfig.json type-checks only code folders.)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { CONTRACT_METRICS, EXTRA_METRICS } from './metric-names';
 import { OtelMetrics } from './metrics';
+import type { Query } from './monitoring-testing';
+import { MONITORING_DIR, RULES_FILE_NAME, alertRules, alertTests, dashboardQueries, dashboardVariables } from './monitoring-testing';
 import { startPrometheusMetrics } from './prometheus';
 import { parseExposition } from './testing';
 
-const MONITORING = join(__dirname, '..', '..', 'manifests', 'monitoring');
 /** Labels Prometheus adds to every scraped series (the ServiceMonitor's target labels). */
 const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'service', 'endpoint', 'container'];
 const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
-
-interface Query {
-  readonly where: string;
-  readonly expr: string;
-}
 
 interface Uses {
   readonly metrics: Set<string>;
@@ -50,25 +47,17 @@ function uses(exprText: string): Uses {
   return { metrics, selectorLabels, groupingLabels };
 }
 
-function dashboardQueries(): Query[] {
-  const dashboard = JSON.parse(readFileSync(join(MONITORING, 'grafana-dashboard.json'), 'utf8')) as {
-    panels: Array<{ title: string; type: string; targets?: Array<{ expr: string }> }>;
-    templating: { list: Array<{ name: string; definition?: string }> };
-  };
-  const panels = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `panel "${p.title}"`, expr: t.expr })));
+function dashboardAndVariableQueries(): Query[] {
   // label_values(metric, label) is Grafana's, not PromQL: check it as the selector metric{label=""}.
-  const variables = dashboard.templating.list.flatMap((v) => {
+  const variables = dashboardVariables().flatMap((v) => {
     const m = /^label_values\((\w+),\s*(\w+)\)$/.exec(v.definition ?? '');
     return m === null ? [] : [{ where: `variable ${v.name}`, expr: `${m[1]}{${m[2]}=""}` }];
   });
-  return [...panels, ...variables];
+  return [...dashboardQueries(), ...variables];
 }
 
 function ruleQueries(): Query[] {
-  const [doc] = parseAllDocuments(readFileSync(join(MONITORING, 'prometheus-rule.yaml'), 'utf8'));
-  const rule = doc?.toJS() as { kind: string; spec: { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> } };
-  expect(rule.kind).toBe('PrometheusRule');
-  return rule.spec.groups.flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })));
+  return alertRules().map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }));
 }
 
 /** Every series name the code exposes (histograms as their _bucket, _sum and _count), with its labels. */
@@ -111,7 +100,7 @@ describe('manifests/monitoring', () => {
   let series: Map<string, Set<string>>;
   beforeAll(async () => { series = await registeredSeries(); });
 
-  const all = (): Query[] => [...dashboardQueries(), ...ruleQueries()];
+  const all = (): Query[] => [...dashboardAndVariableQueries(), ...ruleQueries()];
 
   it('registers every metric the contract names, and ours', () => {
     for (const name of [...Object.values(CONTRACT_METRICS), ...Object.values(EXTRA_METRICS)]) {
@@ -152,6 +141,22 @@ describe('manifests/monitoring', () => {
     expect(byAlert.get('alert LabletSchedulerPendingTooOld')).toContain(EXTRA_METRICS.oldestPending);
     expect(byAlert.get('alert LabletSchedulerApiErrors')).toContain(`${CONTRACT_METRICS.clientRequestDuration}_count`);
     expect(byAlert.get('alert LabletSchedulerConfigRefused')).toContain(CONTRACT_METRICS.configReloads);
+  });
+
+  it('gives every alert a promtool test case that fires it and one that does not', () => {
+    // Each alert_rule_test entry is one evaluation: fired when it expects alerts, quiet when it expects none.
+    const entries = alertTests().tests.flatMap((t) => t.alert_rule_test ?? []);
+    const fired = new Set(entries.filter((e) => (e.exp_alerts ?? []).length > 0).map((e) => e.alertname));
+    const quiet = new Set(entries.filter((e) => (e.exp_alerts ?? []).length === 0).map((e) => e.alertname));
+    const alerts = alertRules().map((r) => r.alert);
+    expect(alerts.filter((a) => !fired.has(a)).map((a) => `${a}: no case fires it`)).toEqual([]);
+    expect(alerts.filter((a) => !quiet.has(a)).map((a) => `${a}: no case where it stays quiet`)).toEqual([]);
+    expect([...fired, ...quiet].filter((a) => !alerts.includes(a)).map((a) => `${a}: tested but not in prometheus-rule.yaml`)).toEqual([]);
+  });
+
+  it('keeps the alert tests out of what kubectl applies, reading the rules promtool is given', () => {
+    expect(alertTests().rule_files).toEqual([RULES_FILE_NAME]);
+    expect(readFileSync(join(MONITORING_DIR, 'kustomization.yaml'), 'utf8')).not.toMatch(/tests/);
   });
 
   it('reads names and labels out of PromQL', () => {
