@@ -7,12 +7,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
 import type { DevControlPlaneApi } from '../dev/controlplane-api';
 import { start as startDevApi } from '../dev/controlplane-api';
 import { EtcdStore } from '../pkg/store';
 import type { EtcdHandle } from './harness';
 import { startEtcd, uniquePrefix, waitFor } from './harness';
+import { enableAuth, schedulerGrants } from './support/etcd-auth';
 import { instance, worker } from './support/fleets';
 import type { SchedulerProcess } from './support/scheduler-process';
 import { startScheduler, statusOf } from './support/scheduler-process';
@@ -62,19 +62,13 @@ describe('secrets in no output', () => {
   beforeAll(async () => {
     etcd = await startEtcd();
     dir = await mkdtemp(join(tmpdir(), 'reliability-secrets-'));
-    // Authentication on: root for the development API, a user allowed only PREFIX/ for the service.
-    const admin = new Etcd3({ hosts: [...etcd.endpoints] });
-    try {
-      await admin.user('root').create(SECRETS.rootPassword);
-      await admin.user('root').addRole('root');
-      await admin.role('scheduler').create();
-      await admin.role('scheduler').grant({ permission: 'Readwrite', range: admin.range({ prefix: `${prefix}/` }) });
-      await admin.user(USER).create(SECRETS.etcdPassword);
-      await admin.user(USER).addRole('scheduler');
-      await admin.auth.authEnable();
-    } finally {
-      admin.close();
-    }
+    // Authentication on: root for the development API; for the service, the least it needs (read on
+    // PREFIX/, write on PREFIX/scheduler/ only).
+    await enableAuth({ hosts: [...etcd.endpoints] }, {
+      rootPassword: SECRETS.rootPassword,
+      roles: { scheduler: schedulerGrants(prefix) },
+      users: { [USER]: { password: SECRETS.etcdPassword, roles: ['scheduler'] } },
+    });
     await writeFile(join(dir, 'root-password'), `${SECRETS.rootPassword}\n`);
     await writeFile(join(dir, 'etcd-password'), `${SECRETS.etcdPassword}\n`);
     await writeFile(join(dir, 'wrong-etcd-password'), `${SECRETS.wrongEtcdPassword}\n`);

@@ -2,6 +2,7 @@
 // start, compaction over HTTP, and an idempotent destroy that kills etcd and removes its data dir.
 import { rm } from 'node:fs/promises';
 import type { EtcdHandle } from './etcd';
+import type { HarnessTls } from './etcd-http';
 import { compactVia } from './etcd-http';
 
 export abstract class EtcdNode implements EtcdHandle {
@@ -12,6 +13,8 @@ export abstract class EtcdNode implements EtcdHandle {
   protected constructor(
     protected readonly clientUrl: string,
     protected readonly dataDir: string,
+    /** How the harness reaches an https etcd; undefined for http. */
+    protected readonly harnessTls?: HarnessTls,
   ) {
     this.endpoints = [clientUrl];
   }
@@ -27,7 +30,7 @@ export abstract class EtcdNode implements EtcdHandle {
   }
 
   compact(revision: number): Promise<void> {
-    return compactVia(this.clientUrl, revision);
+    return compactVia(this.clientUrl, revision, this.harnessTls);
   }
 
   destroy(): Promise<void> {

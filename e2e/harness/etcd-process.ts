@@ -1,14 +1,16 @@
 // etcd as a child process: a single member on free loopback ports (client and peer) with its own
 // name and temporary data dir, so suites can run side by side. restart() reuses the data dir and
 // ports, as a rebooted member would. Children are tracked and SIGKILLed when the test process exits;
-// with setpriv, the kernel also kills them if it dies without running exit handlers.
+// with setpriv, the kernel also kills them if it dies without running exit handlers. With `tls` the
+// client URL is https, and the harness's own health and compaction calls use the test CA.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EtcdHandle } from './etcd';
+import type { EtcdHandle, EtcdServerTls } from './etcd';
+import type { HarnessTls } from './etcd-http';
 import { isHealthy } from './etcd-http';
 import { EtcdNode } from './etcd-node';
 import { findExecutable } from './executables';
@@ -18,6 +20,8 @@ export interface EtcdProcessOptions {
   readonly binary: string;
   readonly startTimeoutMs: number;
   readonly unsafeNoFsync: boolean;
+  /** Serve https on the client URL. Default: http. */
+  readonly tls?: EtcdServerTls;
 }
 
 /** How long a SIGTERMed etcd may take to exit before it is SIGKILLed, ms. */
@@ -37,9 +41,10 @@ function killAllOnExit(): void {
 
 export async function startEtcdProcess(options: EtcdProcessOptions): Promise<EtcdHandle> {
   killAllOnExit();
+  const harnessTls = await readHarnessTls(options.tls);
   for (let attempt = 1; ; attempt++) {
     const dataDir = await mkdtemp(join(tmpdir(), 'etcd-test-'));
-    const node = new EtcdProcess(options, dataDir, await freePort(), await freePort());
+    const node = new EtcdProcess(options, dataDir, await freePort(), await freePort(), harnessTls);
     try {
       await node.start();
       return node;
@@ -64,8 +69,9 @@ class EtcdProcess extends EtcdNode {
     dataDir: string,
     clientPort: number,
     peerPort: number,
+    harnessTls: HarnessTls | undefined,
   ) {
-    super(`http://127.0.0.1:${clientPort}`, dataDir);
+    super(`${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${clientPort}`, dataDir, harnessTls);
     const name = `test-${randomBytes(4).toString('hex')}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     this.args = [
@@ -75,6 +81,7 @@ class EtcdProcess extends EtcdNode {
       '--initial-cluster', `${name}=${peerUrl}`, '--initial-cluster-token', name, '--initial-cluster-state', 'new',
       '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn',
       ...(options.unsafeNoFsync ? ['--unsafe-no-fsync'] : []),
+      ...tlsArgs(options.tls),
     ];
   }
 
@@ -84,7 +91,7 @@ class EtcdProcess extends EtcdNode {
     if (this.child !== undefined) return;
     const child = this.spawnChild();
     const deadline = performance.now() + this.options.startTimeoutMs;
-    while (!(await isHealthy(this.clientUrl))) {
+    while (!(await isHealthy(this.clientUrl, this.harnessTls))) {
       if (this.child !== child) throw new Error(`etcd exited before it was healthy: ${this.stderrTail.trim()}`);
       if (performance.now() > deadline) {
         await this.kill();
@@ -136,4 +143,22 @@ class EtcdProcess extends EtcdNode {
     });
     return child;
   }
+}
+
+function tlsArgs(tls: EtcdServerTls | undefined): string[] {
+  if (tls === undefined) return [];
+  return [
+    '--cert-file', tls.server.certFile, '--key-file', tls.server.keyFile, '--trusted-ca-file', tls.caFile,
+    ...(tls.clientCertAuth === undefined ? [] : ['--client-cert-auth']),
+  ];
+}
+
+/** The files the harness itself needs to reach an https etcd, read once. */
+async function readHarnessTls(tls: EtcdServerTls | undefined): Promise<HarnessTls | undefined> {
+  if (tls === undefined) return undefined;
+  const client = tls.clientCertAuth?.harnessClient;
+  return {
+    ca: await readFile(tls.caFile),
+    ...(client === undefined ? {} : { cert: await readFile(client.certFile), key: await readFile(client.keyFile) }),
+  };
 }

@@ -1,4 +1,4 @@
-export type { EtcdHandle, StartEtcdOptions } from './etcd';
+export type { EtcdHandle, EtcdServerTls, StartEtcdOptions } from './etcd';
 export { startEtcd } from './etcd';
 export { NO_ETCD_MESSAGE } from './etcd-container';
 export { uniquePrefix } from './prefix';
@@ -6,3 +6,5 @@ export type { WaitForOptions } from './wait-for';
 export { waitFor } from './wait-for';
 export type { TcpProxy } from './tcp-proxy';
 export { startTcpProxy } from './tcp-proxy';
+export type { CertificateAuthority, KeyPair, Pki } from './pki';
+export { createPki } from './pki';

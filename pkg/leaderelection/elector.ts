@@ -15,7 +15,7 @@ import type { Clock, Timer } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
 import type { LeaseId } from '../store';
-import { isLeaseNotFound } from '../store';
+import { isLeaseNotFound, isPermissionDenied } from '../store';
 import { checkOnRead } from './fencing';
 import type { EtcdLeaseLock } from './lease-lock';
 
@@ -65,6 +65,8 @@ export class LeaderElector {
   /** The campaign in flight, if any. */
   private campaigning: Promise<void> | undefined;
   private stopped = false;
+  /** Whether the error for a refused campaign was logged since this replica last led (said once). */
+  private isRefusalSaid = false;
   private retryTimer: Timer | undefined;
   private readonly logger: Logger;
 
@@ -177,7 +179,15 @@ export class LeaderElector {
         this.lead({ token: acquired.token, leaseId: acquired.leaseId, ttlSeconds }, startedAtMs);
       }
     } catch (err: unknown) {
-      this.logger.warn('campaign failed', { err });
+      if (!isPermissionDenied(err)) {
+        this.logger.warn('campaign failed', { err });
+      } else if (this.isRefusalSaid) {
+        this.logger.debug('campaign refused by etcd', { err });
+      } else {
+        // A human must act (issue 17): said once, at error level, naming the permission needed.
+        this.isRefusalSaid = true;
+        this.logger.error('etcd refused the leader key write: the etcd user needs readwrite on PREFIX/scheduler/', { err, key: this.options.lock.key });
+      }
     }
   }
 
@@ -190,6 +200,7 @@ export class LeaderElector {
     });
     const active: ActiveTerm = { term: { ...fields, signal }, abort, lastRenewSentAtMs: grantedAtMs, renewTimer: undefined, deadlineTimer: undefined, renewing: false };
     this.active = active;
+    this.isRefusalSaid = false;
     this.logger.info('became leader', { fencingToken: fields.token, leaseTtlSeconds: fields.ttlSeconds });
     this.options.metrics?.leadershipChanged(true);
     this.armRenewal(active);

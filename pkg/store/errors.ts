@@ -82,3 +82,20 @@ const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['EtcdAuthenticationFaile
 export function isCredentialsRefused(err: unknown): boolean {
   return err instanceof Error && CREDENTIAL_ERRORS.has(err.constructor.name);
 }
+
+/** True when etcd knows the user but its roles do not allow the call (e.g. a write outside its grants). */
+export function isPermissionDenied(err: unknown): boolean {
+  return err instanceof Error && err.constructor.name === 'EtcdPermissionDeniedError';
+}
+
+/**
+ * True when the connection to etcd failed in TLS: etcd refused our client certificate, or we do not
+ * trust etcd's. gRPC reports these only as UNAVAILABLE with OpenSSL's text in the message (and the
+ * cause's), so this one guard reads text; it is used for what to log, never to decide a retry.
+ */
+export function isTlsFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (/SSL routines|certificate|TLS handshake|ERR_SSL_|ERR_TLS_/i.test(e.message)) return true;
+  }
+  return false;
+}

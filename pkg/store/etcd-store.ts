@@ -6,7 +6,7 @@
 // write whose outcome is unknown is left to the caller, who knows whether repeating it is safe.
 import type { IOptions } from 'etcd3';
 import { Etcd3, EtcdLeaseInvalidError, isRecoverableError } from 'etcd3';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import type { IPolicy } from 'cockatiel';
 import type { Clock } from '../clock';
 import { SystemClock } from '../clock';
@@ -37,6 +37,8 @@ export class EtcdStore implements Store {
     backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 200 }),
   });
   private closing: Promise<void> | undefined;
+  /** The last transport failure, reported in place of "circuit open", which names no cause (issue 17: a refused certificate). */
+  private lastTransportFailure: Error | undefined;
 
   private constructor(client: IOptions, callTimeoutMs: number, clock: Clock, logger: Logger) {
     this.client = new Etcd3(client);
@@ -182,10 +184,18 @@ export class EtcdStore implements Store {
   /** Runs one call (retried when idempotent), classifying what it throws. */
   private async call<T>(ctx: CallContext, isIdempotent: boolean, fn: () => Promise<T>): Promise<T> {
     this.assertOpen();
+    const attempt = async (): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err: unknown) {
+        if (err instanceof Error && isRecoverableError(err) && !isBrokenCircuitError(err)) this.lastTransportFailure = err;
+        throw err;
+      }
+    };
     try {
-      return isIdempotent ? await this.idempotent.execute(fn) : await fn();
+      return isIdempotent ? await this.idempotent.execute(attempt) : await attempt();
     } catch (err: unknown) {
-      throw classify(err, ctx);
+      throw classify(isBrokenCircuitError(err) && this.lastTransportFailure !== undefined ? this.lastTransportFailure : err, ctx);
     }
   }
 

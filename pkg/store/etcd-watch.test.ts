@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IEvent, IWatchCreateRequest, IWatchResponse } from 'etcd3';
 import { FakeClock, flushMicrotasks } from '../clock';
 import { NOOP_LOGGER } from '../observability';
-import { WatchRecorder } from './conformance';
+import { WatchRecorder } from './conformance.suite';
 import { CompactedRevisionError } from './errors';
 import type { WatcherLike } from './etcd-watch';
 import { EtcdWatch } from './etcd-watch';

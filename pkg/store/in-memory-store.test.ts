@@ -1,6 +1,6 @@
 import { FakeClock, flushMicrotasks } from '../clock';
-import type { StoreUnderTest } from './conformance';
-import { describeStoreConformance, WatchRecorder } from './conformance';
+import type { StoreUnderTest } from './conformance.suite';
+import { describeStoreConformance, WatchRecorder } from './conformance.suite';
 import { InMemoryStore } from './in-memory-store';
 
 let prefixes = 0;

@@ -3,7 +3,7 @@
 // and version per key, reads at past revisions, watch history with compaction, txn compares,
 // leases that expire on the injected Clock (their keys deleted in one revision, with watch
 // events), paged lists. Watch delivery is asynchronous and in order (see in-memory-watchers.ts).
-// The conformance suite (conformance.ts) holds it to the same behaviour as EtcdStore.
+// The conformance suite (conformance.suite.ts) holds it to the same behaviour as EtcdStore.
 import type { Clock, Timer } from '../clock';
 import { SystemClock } from '../clock';
 import { pageSizeOf, requireInteger, requireKey, requireValidCompare, requireValidOps } from './checks';

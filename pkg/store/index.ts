@@ -4,7 +4,7 @@ export type {
 } from './store';
 export type { StoreError, StoreErrorCode } from './errors';
 export {
-  CompactedRevisionError, isCompacted, isCredentialsRefused, isLeaseNotFound, isRetriable, LeaseNotFoundError, StoreUnavailableError,
+  CompactedRevisionError, isCompacted, isCredentialsRefused, isLeaseNotFound, isPermissionDenied, isRetriable, isTlsFailure, LeaseNotFoundError, StoreUnavailableError,
 } from './errors';
 export type { InMemoryStoreOptions } from './in-memory-store';
 export { InMemoryStore } from './in-memory-store';

@@ -67,19 +67,33 @@ describe('EtcdReachability', () => {
   it.each([
     ['refused credentials at error level, naming what to fix', 'EtcdAuthenticationFailedError', 'error', 'ETCD_PASSWORD_FILE'],
     ['a connection failure at warn level', 'Error', 'warn', 'etcd unreachable'],
-  ])('logs %s', async (_situation, errorClass, level, expected) => {
+    ['a refused client certificate at error level, naming what to check (issue 17)', 'Error', 'error', 'ETCD_CERT_FILE', '14 UNAVAILABLE: No connection established. Last error: SSL routines:ssl3_read_bytes:sslv3 alert bad certificate'],
+  ])('logs %s', async (_situation, errorClass, level, expected, message = 'refused') => {
     const lines: Array<[string, string]> = [];
     const record = (lvl: string) => (message: string): void => { lines.push([lvl, message]); };
     const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error'), child: () => logger };
     const failing = class extends Error {};
     Object.defineProperty(failing, 'name', { value: errorClass });
-    const probe = new EtcdReachability({ clock: new FakeClock(0), logger, ping: () => Promise.reject(new failing('refused')) });
+    const probe = new EtcdReachability({ clock: new FakeClock(0), logger, ping: () => Promise.reject(new failing(message)) });
     await probe.probe();
     await probe.probe();
     probe.stop();
     expect(lines).toHaveLength(1); // logged once, on the first answer, not on every retry
     expect(lines[0]?.[0]).toBe(level);
     expect(lines[0]?.[1]).toContain(expected);
+  });
+
+  it('says a TLS failure once when it first shows, even after an uninformative first failure (issue 17)', async () => {
+    const lines: Array<[string, string]> = [];
+    const record = (lvl: string) => (message: string): void => { lines.push([lvl, message]); };
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error'), child: () => logger };
+    const answers = ['Execution prevented because the circuit breaker is open', 'No connection established. Last error: SSL routines::certificate verify failed', 'No connection established. Last error: SSL routines::certificate verify failed'];
+    const probe = new EtcdReachability({ clock: new FakeClock(0), logger, ping: () => Promise.reject(new Error(answers.shift() ?? 'none left')) });
+    await probe.probe();
+    await probe.probe();
+    await probe.probe();
+    probe.stop();
+    expect(lines.map(([level, message]) => [level, message.split(':')[0]])).toEqual([['warn', 'etcd unreachable'], ['error', 'TLS to etcd failed']]);
   });
 
   it('refuses a first backoff above the cap', () => {

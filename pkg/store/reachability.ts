@@ -4,7 +4,7 @@
 import type { Clock, Timer } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
-import { isCredentialsRefused } from './errors';
+import { isCredentialsRefused, isTlsFailure } from './errors';
 
 export interface ReachabilityOptions {
   /** The call that proves etcd answers (Store.currentRevision). */
@@ -28,6 +28,9 @@ export class EtcdReachability {
   private reachable: boolean | undefined;
   private lastError: string | undefined = 'not checked yet';
   private credentialsRefused = false;
+  private tlsFailed = false;
+  /** Whether the TLS failure was logged since etcd was last reachable (said once). */
+  private isTlsFailureSaid = false;
   private failures = 0;
   private timer: Timer | undefined;
   private stopped = false;
@@ -79,6 +82,7 @@ export class EtcdReachability {
       ok = false;
       this.lastError = err instanceof Error ? err.message : String(err);
       this.credentialsRefused = isCredentialsRefused(err);
+      this.tlsFailed = isTlsFailure(err);
     }
     this.record(ok);
     if (!this.stopped) this.timer = this.options.clock.setTimer(this.nextDelayMs(), () => void this.probe());
@@ -87,12 +91,20 @@ export class EtcdReachability {
 
   private record(ok: boolean): void {
     this.failures = ok ? 0 : this.failures + 1;
-    if (ok === this.reachable) return;
+    const isChange = ok !== this.reachable;
     this.reachable = ok;
-    if (ok) this.logger.info('etcd reachable');
-    else if (this.credentialsRefused) this.logger.error('etcd refused our credentials: check ETCD_USERNAME, ETCD_PASSWORD_FILE and the user\'s role', { err: this.lastError });
-    else this.logger.warn('etcd unreachable', { err: this.lastError });
-    this.options.onChange?.(ok);
+    if (ok) this.isTlsFailureSaid = false;
+    if (!ok && this.tlsFailed && !this.isTlsFailureSaid) {
+      // A human must act (issue 17). Said when first seen, even while already unreachable: the
+      // client's circuit breaker can hide the TLS error behind "circuit open" at the first ping.
+      this.isTlsFailureSaid = true;
+      this.logger.error('TLS to etcd failed: check ETCD_CA_FILE (the CA of etcd\'s certificate), and that etcd trusts the CA of ETCD_CERT_FILE', { err: this.lastError });
+    } else if (isChange) {
+      if (ok) this.logger.info('etcd reachable');
+      else if (this.credentialsRefused) this.logger.error('etcd refused our credentials: check ETCD_USERNAME, ETCD_PASSWORD_FILE and the user\'s role', { err: this.lastError });
+      else this.logger.warn('etcd unreachable', { err: this.lastError });
+    }
+    if (isChange) this.options.onChange?.(ok);
   }
 
   private nextDelayMs(): number {

@@ -1,7 +1,8 @@
 // One behaviour for every Store: these Jest tests run against InMemoryStore (in-memory-store.test.ts,
 // a FakeClock for lease time) and against EtcdStore on a real etcd (e2e/store.e2e.test.ts, real
-// time and polling). Not exported from index.ts: it imports Jest. Each test takes a fresh subject
-// and its own key prefix, and asserts only outcomes, never durations.
+// time and polling). Not exported from index.ts: it imports Jest, so it is named *.suite.ts, which
+// tsconfig.build.json and .dockerignore keep out of every build and of the image (issue 17). Each
+// test takes a fresh subject and its own key prefix, and asserts only outcomes, never durations.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { isCompacted, isLeaseNotFound } from './errors';
 import type { KeyValue, Store, WatchEvent, WatchHandler } from './store';
