@@ -40,7 +40,7 @@ describe('the image built by the Dockerfile', () => {
   it('holds the service and its production dependencies, and no development, test or demo code', async () => {
     const files = await listFiles(join(image.workdir, 'dist'));
     expect(files).toContain('main.js');
-    expect(files.filter((f) => /(^|\/)(dev|e2e|bench)\//.test(f) || /(\.test|(^|\/)testing)\.js$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /(^|\/)(dev|e2e|bench)\//.test(f) || /(\.test|\.suite|(^|\/)testing)\.js$/.test(f))).toEqual([]);
     // The lockfile marks what only development needs (`dev: true`): none of it may be installed.
     const lock = JSON.parse(await readFile(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
     const devOnly = Object.entries(lock.packages).filter(([path, p]) => path !== '' && p.dev === true).map(([path]) => path);

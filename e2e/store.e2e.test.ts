@@ -2,7 +2,7 @@
 // restart in the middle of a watch (events written by another client right after etcd returns
 // arrive exactly once, in order), calls recovering by themselves, and the harness's own promises.
 import { existsSync } from 'node:fs';
-import { describeStoreConformance, WatchRecorder } from '../pkg/store/conformance';
+import { describeStoreConformance, WatchRecorder } from '../pkg/store/conformance.suite';
 import type { Store } from '../pkg/store';
 import { EtcdStore } from '../pkg/store';
 import type { EtcdHandle } from './harness';

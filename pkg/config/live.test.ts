@@ -3,6 +3,8 @@ import { FakeClock } from '../clock';
 import { HttpControlPlaneClient } from '../controlplane';
 import { RecordingClientLogger } from '../controlplane/testing';
 import { aWorker, anInstance } from '../objects/testing';
+import type { Tracing } from '../observability';
+import { NOOP_TRACING } from '../observability';
 import { InMemoryStore } from '../store';
 import { ConfigHolder } from './holder';
 import { applyLiveConfig } from './live';
@@ -38,6 +40,7 @@ describe('applyLiveConfig', () => {
     let client: HttpControlPlaneClient;
     let holder: ConfigHolder;
     let clientLog: RecordingClientLogger;
+    let attempts: () => number;
 
     beforeEach(async () => {
       clock = new FakeClock();
@@ -57,8 +60,15 @@ describe('applyLiveConfig', () => {
       holder = new ConfigHolder(parseConfig(yaml));
       const config = holder.current();
       clientLog = new RecordingClientLogger();
+      // Each attempt opens its span before it sends anything: the count of attempts begun.
+      let spans = 0;
+      attempts = () => spans;
+      const tracing: Tracing = {
+        inSpan: (name, role, work) => NOOP_TRACING.inSpan(name, role, work),
+        inSpanAsync: (name, role, work) => { spans += 1; return NOOP_TRACING.inSpanAsync(name, role, work); },
+      };
       client = new HttpControlPlaneClient({
-        baseUrl: f.api.url, schedulerId: 'scheduler-a', clock, random: () => 0, logger: clientLog,
+        baseUrl: f.api.url, schedulerId: 'scheduler-a', clock, random: () => 0, logger: clientLog, tracing,
         timeoutMs: config.controlPlane.timeoutMs, qps: config.controlPlane.qps, burst: config.controlPlane.burst, maxDelayMs: config.requeue.maxDelayMs,
       });
       applyLiveConfig(holder, { logger: { setLevel: () => undefined }, controlPlane: client });
@@ -89,7 +99,10 @@ describe('applyLiveConfig', () => {
       const done = settled(call);
       await eventually(() => f.api.counts()['schedule']?.['fault hang before'] === 1);
       clock.step(999);
-      await eventually(() => true, 50);
+      // Parked on the clock again (the attempt's timeout still armed; had it fired, the retry's own
+      // timeout, armed once that attempt began): only then is the count of attempts final.
+      await eventually(() => clock.pendingTimers() === 1);
+      expect(attempts()).toBe(1);
       expect(done()).toBe(false);
       clock.step(1);
       await eventually(done);
@@ -102,8 +115,13 @@ describe('applyLiveConfig', () => {
       await client.reportUnschedulable('li-1', report, { fencingToken: token });
       const waiting = client.reportUnschedulable('li-2', report, { fencingToken: token });
       const done = settled(waiting);
+      // Parked on the clock: the rate limiter's timer for the next token; had the call not waited, the
+      // timer would be its attempt's timeout, armed once the attempt began (so counted by then).
+      await eventually(() => clock.pendingTimers() === 1);
+      expect(attempts()).toBe(1);
       clock.step(1);
-      await eventually(() => true, 50);
+      await eventually(() => clock.pendingTimers() === 1);
+      expect(attempts()).toBe(1);
       expect(done()).toBe(false);
       holder.set(parseConfig('controlPlane: {qps: 1000, burst: 1}'));
       clock.step(1);

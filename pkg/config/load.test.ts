@@ -26,7 +26,13 @@ describe('parseConfig', () => {
     expect(config.placement.percentageOfWorkersToScore).toBe(100);
     expect(config.timeslot).toEqual({ leadTimeMinutes: 35, minRemainingMinutes: 0 });
     expect(config.scaleUp).toEqual({ enabled: false, cooldownSeconds: 300, templates: [] });
+    expect(config.forecast).toEqual({ horizonMinutes: 240, intervalSeconds: 60, releaseAfterEndMinutes: 10, marginMinutes: 5 });
     expect(config.logging.level).toBe('info');
+  });
+
+  it('gives a scale-up template the contract v1.1 bootSeconds default', () => {
+    const config = parseConfig('scaleUp:\n  templates:\n    - {name: t, license: none, cmlVersion: 2.9.0, capacity: {cpuCores: 1, memoryGb: 1, storageGb: 1}}');
+    expect(config.scaleUp.templates[0]?.bootSeconds).toBe(1200);
   });
 
   it('matches config/defaults.yaml key for key', async () => {
@@ -61,6 +67,11 @@ describe('parseConfig', () => {
     ['broken YAML', 'placement: [unclosed', '(yaml)'],
     ['a duplicate key', 'logging: {level: info}\nlogging: {level: debug}', '(yaml)'],
     ['a list at the root', '- 1', '(root)'],
+    ['a negative bootSeconds', 'scaleUp:\n  templates:\n    - {name: t, license: none, cmlVersion: 2.9.0, bootSeconds: -1, capacity: {cpuCores: 1, memoryGb: 1, storageGb: 1}}', 'scaleUp.templates.0.bootSeconds'],
+    ['a forecast interval of zero', 'forecast: {intervalSeconds: 0}', 'forecast.intervalSeconds'],
+    ['a negative forecast horizon', 'forecast: {horizonMinutes: -1}', 'forecast.horizonMinutes'],
+    ['a fractional forecast margin', 'forecast: {marginMinutes: 2.5}', 'forecast.marginMinutes'],
+    ['an unknown forecast key', 'forecast: {horizon: 10}', 'forecast.horizon'],
   ])('refuses %s, naming it', (_situation, text, expected) => {
     expect(issuesOf(text).join('\n')).toContain(expected);
   });

@@ -29,6 +29,9 @@ const templateSchema = z.strictObject({
     nodes: z.number().positive().optional(),
     ports: z.number().positive().optional(),
   }),
+  // v1.1 (contract §4, §5): seconds from a scale-up request to the new worker RUNNING. 0 is allowed
+  // (a warm pool: a new worker counts as running from its key's creation).
+  bootSeconds: nonNegativeInt().default(1200),
 });
 
 export const configSchema = z.strictObject({
@@ -81,6 +84,15 @@ export const configSchema = z.strictObject({
     .refine((s) => new Set(s.templates.map((t) => t.name)).size === s.templates.length, {
       message: 'template names must be unique',
     }),
+  // v1.1 (contract §4, §5): the forecast of booked instances and the early scale-up it plans.
+  forecast: z
+    .strictObject({
+      horizonMinutes: nonNegativeInt().default(240), // 0 turns the forecast off
+      intervalSeconds: positiveInt().default(60),
+      releaseAfterEndMinutes: nonNegativeInt().default(10),
+      marginMinutes: nonNegativeInt().default(5),
+    })
+    .prefault({}),
   logging: z
     .strictObject({ level: z.enum(['error', 'warn', 'info', 'debug']).default('info') })
     .prefault({}),

@@ -2,6 +2,7 @@
 // the same Decision, field by field, on generated fleets; the naive full scan of contract §3 is in
 // placer.property.test.ts.
 import fc from 'fast-check';
+import type { LabletInstance, Resources } from '../objects';
 import { anInstance, aWorker } from '../objects/testing';
 import type { Decision } from './decision';
 import { ContractPlacer } from './contract-placer';
@@ -39,6 +40,21 @@ function everything(d: Decision): unknown {
 }
 
 const packingArb = fc.constantFrom<Packing>('BinPacking', 'LeastAllocated');
+
+/** One worker with room to spare in cpu, memory and nodes: storage (10) and ports (5) are what bind. */
+const roomy = () => aWorker('w-1').withCpu(64).withMemory(64).withStorage(10).withPorts(5);
+
+interface Sizes { readonly cpu?: number; readonly storage?: number; readonly ports?: number }
+
+/** A pending instance asking for 1 cpu, 1 GB, 6 GB of storage and 3 ports unless told otherwise. */
+function requestOf(sizes: Sizes): LabletInstance {
+  return anInstance('li-new').withCpu(sizes.cpu ?? 1).withMemory(1).withStorage(sizes.storage ?? 6).withPorts(sizes.ports ?? 3).build();
+}
+
+/** A holder's requirements: nothing but what is given (cpu and memory 0 unless told). */
+function resourcesOf(sizes: Sizes): Resources {
+  return anInstance().withCpu(sizes.cpu ?? 0).withMemory(0).withStorage(sizes.storage ?? 0).withPorts(sizes.ports ?? 0).build().requirements.resources;
+}
 
 describe('ContractPlacer', () => {
   it.each([
@@ -117,6 +133,58 @@ describe('ContractPlacer', () => {
         }
       }),
       { seed: 5, numRuns: 150 },
+    );
+  });
+
+  // Issue 17: the row cache keeps ResourcesFit and BinPacking per worker for one request; a change of
+  // storage or ports alone, in the request, a holder's allocation or a worker's capacity, must reach it.
+  it.each([
+    ['the request asks for more storage', (s: Snapshot) => s, { storage: 12 }, 'InsufficientStorage'],
+    ['the request asks for more ports', (s: Snapshot) => s, { ports: 6 }, 'InsufficientPorts'],
+    ['a holder takes storage only', (s: Snapshot) => s.setHolder('li-0', 'w-1', resourcesOf({ storage: 5 })), {}, 'InsufficientStorage'],
+    ['a holder takes ports only', (s: Snapshot) => s.setHolder('li-0', 'w-1', resourcesOf({ ports: 3 })), {}, 'InsufficientPorts'],
+    ['the worker shrinks in storage only', (s: Snapshot) => s.upsertWorker(roomy().withStorage(5).build()), {}, 'InsufficientStorage'],
+    ['the worker shrinks in ports only', (s: Snapshot) => s.upsertWorker(roomy().withPorts(2).build()), {}, 'InsufficientPorts'],
+  ] as const)('decides again when %s between two decisions', (_situation, change, next, reason) => {
+    const [fast, reference] = pair('BinPacking', { binPacking: 0.6, locality: 0.2, loadBalance: 0.2 });
+    const snapshot = new Snapshot();
+    snapshot.upsertWorker(roomy().build());
+    const first = requestOf({});
+    expect(fast.place(first, snapshot)).toMatchObject({ result: 'scheduled', workerId: 'w-1' });
+    change(snapshot);
+    const second = requestOf(next);
+    const d = fast.place(second, snapshot, { keepVerdicts: true });
+    expect(d).toMatchObject({ result: 'unschedulable', reasons: { [reason]: 1 } });
+    expect(everything(d)).toEqual(everything(reference.place(second, snapshot, { keepVerdicts: true })));
+  });
+
+  it('stays exact when storage and ports alone vary: requests, allocations and capacities (seeded)', () => {
+    const worker = fc.nat(7);
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('hold' as const), worker, instance: fc.nat(12), storage: fc.constantFrom(0, 3, 6), ports: fc.constantFrom(0, 5, 20), cpu: fc.constantFrom(0, 1) }),
+      fc.record({ kind: fc.constant('release' as const), instance: fc.nat(12) }),
+      fc.record({ kind: fc.constant('resize' as const), worker, storage: fc.constantFrom(8, 16, 24), ports: fc.constantFrom(undefined, 10, 40) }),
+      fc.record({ kind: fc.constant('decide' as const), storage: fc.constantFrom(1, 6, 12, 20), ports: fc.constantFrom(0, 8, 30) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 10, maxLength: 60 }), packingArb, (ops, packing) => {
+        const s = new Snapshot();
+        for (let w = 0; w < 8; w++) s.upsertWorker(aWorker(`w-${w}`).withCpu(64).withMemory(64).withStorage(16).withPorts(w % 2 === 0 ? 40 : undefined).build());
+        const [fast, reference] = pair(packing, { binPacking: 0.6, locality: 0.2, loadBalance: 0.2 });
+        for (const o of ops) {
+          switch (o.kind) {
+            case 'hold': s.setHolder(`li-${o.instance}`, `w-${o.worker}`, resourcesOf({ cpu: o.cpu, storage: o.storage, ports: o.ports })); break;
+            case 'release': s.removeHolder(`li-${o.instance}`); break;
+            case 'resize': s.upsertWorker(aWorker(`w-${o.worker}`).withCpu(64).withMemory(64).withStorage(o.storage).withPorts(o.ports).build()); break;
+            case 'decide': {
+              const instance = requestOf({ storage: o.storage, ports: o.ports });
+              const options: PlaceOptions = { keepVerdicts: true };
+              expect(everything(fast.place(instance, s, options))).toEqual(everything(reference.place(instance, s, options)));
+            }
+          }
+        }
+      }),
+      { seed: 17, numRuns: 150 },
     );
   });
 
