@@ -2,9 +2,11 @@
 //   node dist/dev/controlplane-api/main.js
 // Env: ETCD_ENDPOINTS (default http://127.0.0.1:2379, comma-separated), ETCD_PREFIX (/lcm),
 // PORT (8020), HOST (127.0.0.1), CONTROL_PLANE_API_KEY or CONTROL_PLANE_API_KEY_FILE (none: open),
-// DEV_API_ANSWERS (full, or minimal: the least contract §2 allows; see answers.ts).
+// DEV_API_ANSWERS (full, or minimal: the least contract §2 allows; see answers.ts), CONFIG_FILE (the
+// scheduler's ConfigMap file: when set, an accepted scale-up boots workers of its scaleUp.templates).
 // SIGTERM or SIGINT closes the server and the etcd client, then exits 0.
 import { readFileSync } from 'node:fs';
+import { loadConfigFile } from '../../pkg/config';
 import { EtcdStore } from '../../pkg/store';
 import type { AnswerMode } from './answers';
 import { ANSWER_MODES } from './answers';
@@ -33,8 +35,10 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const apiKey = apiKeyFromEnv(env);
   const answers = env['DEV_API_ANSWERS'] ?? 'full';
   if (!isAnswerMode(answers)) throw new RangeError(`DEV_API_ANSWERS must be one of ${ANSWER_MODES.join(', ')}, got ${answers}`);
+  const configFile = env['CONFIG_FILE'];
+  const templates = configFile === undefined || configFile === '' ? undefined : (await loadConfigFile(configFile)).config.scaleUp.templates;
   const store = await EtcdStore.connect({ endpoints });
-  const api = await start({ store, prefix, port, host: env['HOST'] ?? '127.0.0.1', apiKey, answers });
+  const api = await start({ store, prefix, port, host: env['HOST'] ?? '127.0.0.1', apiKey, answers, templates: templates === undefined ? undefined : () => templates });
   log('development control plane API listening', { url: api.url, prefix, isKeyRequired: apiKey !== undefined, answers });
   const stop = (): void => {
     void api.close().then(() => store.close()).then(() => {

@@ -1,6 +1,7 @@
 // The unschedulable and scale-up calls (contract §2). A report replaces the instance's previous one
 // and never changes phase or worker; a scale-up request is recorded once per Idempotency-Key (a
-// repeat answers 202 with the first request's id). Both are stored under the development-only root,
+// repeat answers 202 with the first request's id) and, when the API knows the templates, boots
+// `count` workers of its template (worker-boot.ts; an unknown template is refused). Both are stored under the development-only root,
 // written in a transaction that compares the leader key's create revision with the token.
 import { randomUUID } from 'node:crypto';
 import type { ScaleUpRequest, UnschedulableRequest } from '../../pkg/controlplane';
@@ -10,6 +11,7 @@ import type { Compare, Store } from '../../pkg/store';
 import { devKeys } from './allocation';
 import type { ApiAnswer, InstanceNow } from './answers';
 import { failure, instanceConflict, notFound, ok, unavailable } from './answers';
+import type { WorkerBooter } from './worker-boot';
 
 export interface StoredReport extends UnschedulableRequest {
   readonly instanceId: string;
@@ -20,6 +22,8 @@ export interface StoredReport extends UnschedulableRequest {
 
 export interface StoredScaleUp extends ScaleUpRequest {
   readonly requestId: string;
+  /** The workers booted for it (none when the API boots no workers). */
+  readonly workerIds: readonly string[];
   readonly idempotencyKey: string;
   readonly schedulerId: string | undefined;
   readonly fencingToken: number;
@@ -35,7 +39,12 @@ export type ScaleUpAnswer = 'accept' | 'refuse';
 const MAX_ROUNDS = 50;
 
 export class ReportBook {
-  constructor(private readonly store: Store, private readonly prefix: string, private readonly root: string) {}
+  constructor(
+    private readonly store: Store,
+    private readonly prefix: string,
+    private readonly root: string,
+    private readonly booter?: WorkerBooter,
+  ) {}
 
   /** 404; 409 StaleFencingToken; 409 NotPending; else stores the report and answers 200. */
   async unschedulable(instanceId: string, body: UnschedulableRequest, caller: Caller): Promise<ApiAnswer> {
@@ -74,12 +83,20 @@ export class ReportBook {
       if (leader === undefined || leader.createRevision !== caller.fencingToken) return failure(409, 'StaleFencingToken');
       if (existing !== undefined) return ok(202, { requestId: (JSON.parse(existing.value.toString('utf8')) as StoredScaleUp).requestId });
       if (answer === 'refuse') return failure(409, 'ScaleUpRefused', 'the development API is set to refuse scale-ups');
-      const record: StoredScaleUp = { ...body, requestId: randomUUID(), idempotencyKey, ...caller };
+      const template = this.booter?.template(body.template);
+      if (this.booter !== undefined && template === undefined) return failure(409, 'ScaleUpRefused', `unknown template ${body.template}`);
+      const requestId = randomUUID();
+      const record: StoredScaleUp = { ...body, requestId, idempotencyKey, ...caller, workerIds: [] };
       const written = await this.store.txn(
         [fence(this.prefix, caller.fencingToken), { key, target: 'createRevision', op: '=', value: 0 }],
         [{ type: 'put', key, value: JSON.stringify(record) }],
       );
-      if (written.succeeded) return ok(202, { requestId: record.requestId });
+      if (!written.succeeded) continue;
+      if (this.booter !== undefined && template !== undefined) {
+        const workerIds = await this.booter.boot(template, body.count ?? 1, requestId);
+        await this.store.txn([], [{ type: 'put', key, value: JSON.stringify({ ...record, workerIds }) }]);
+      }
+      return ok(202, { requestId });
     }
     return unavailable('the leader key kept changing; try again');
   }

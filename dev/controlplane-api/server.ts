@@ -5,6 +5,9 @@
 // releases held requests and waits for the calls in flight.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../pkg/clock';
+import { SystemClock } from '../../pkg/clock';
+import type { ScaleUpTemplate } from '../../pkg/config';
 import { DEFAULT_PREFIX, normalizePrefix } from '../../pkg/objects';
 import type { Store } from '../../pkg/store';
 import { devRoot } from './allocation';
@@ -20,6 +23,7 @@ import { DevObjects } from './objects';
 import { ReportBook } from './reports';
 import type { ScaleUpAnswer } from './reports';
 import { ScheduleCommitter } from './schedule';
+import { WorkerBooter } from './worker-boot';
 
 export interface DevControlPlaneOptions {
   readonly store: Store;
@@ -37,6 +41,13 @@ export interface DevControlPlaneOptions {
   readonly scaleUpAnswer?: ScaleUpAnswer;
   /** How much the API calls' answers say (answers.ts). Default 'full'. */
   readonly answers?: AnswerMode;
+  /**
+   * The scheduler's scaleUp.templates: when given, an accepted scale-up boots `count` workers of its
+   * template (worker-boot.ts) and an unknown template is refused. Default: none (requests are only recorded).
+   */
+  readonly templates?: () => readonly ScaleUpTemplate[];
+  /** Drives the workers' boot. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface DevControlPlaneApi extends DevState {
@@ -52,7 +63,8 @@ export async function start(options: DevControlPlaneOptions): Promise<DevControl
   const { store, apiKey } = options;
   const faults = new FaultKnobs();
   const objects = new DevObjects(store, prefix, root);
-  const reports = new ReportBook(store, prefix, root);
+  const booter = options.templates === undefined ? undefined : new WorkerBooter(store, prefix, options.clock ?? new SystemClock(), options.templates);
+  const reports = new ReportBook(store, prefix, root, booter);
   const committer = new ScheduleCommitter(store, prefix, root, faults);
   let scaleUpAnswer: ScaleUpAnswer = options.scaleUpAnswer ?? 'accept';
   let answerMode: AnswerMode = options.answers ?? 'full';
@@ -142,6 +154,7 @@ export async function start(options: DevControlPlaneOptions): Promise<DevControl
         server.closeAllConnections();
         faults.clear();
         await Promise.allSettled([...inFlight]);
+        await booter?.close();
         await closed;
       })();
       return closing;
