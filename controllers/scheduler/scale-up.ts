@@ -112,10 +112,10 @@ export class ScaleUpPlanner {
   }
 }
 
-/** The worker a template would add: RUNNING, empty, with the template's shape. */
-function emptyWorkerOf(template: ScaleUpTemplate): Worker {
+/** A worker the template would add: RUNNING, empty, with the template's shape. */
+export function emptyWorkerOf(template: ScaleUpTemplate, id = `template-${template.name}`): Worker {
   return workerSchema.parse({
-    id: `template-${template.name}`,
+    id,
     status: 'RUNNING',
     license: template.license,
     cmlVersion: template.cmlVersion,
