@@ -3,10 +3,19 @@
 // config/defaults.yaml mirrors these defaults and a test keeps the two equal.
 import { z } from 'zod';
 import { STRICT_SEMVER } from '../objects';
-import { PLACER_NAMES } from '../placement';
+import { isPlacer, placerNames, unknownPlacerMessage } from '../placement';
 
 const positiveInt = (): z.ZodInt => z.int().positive();
 const nonNegativeInt = (): z.ZodInt => z.int().nonnegative();
+
+/**
+ * placement.placer: a placer registered when the config is parsed (the registry is open: tests and
+ * extensions register theirs before loading). The JSON Schema lists the built-in ones.
+ */
+const placerSchema = z
+  .string()
+  .refine(isPlacer, { error: (issue) => unknownPlacerMessage(String(issue.input), placerNames()) })
+  .meta({ enum: [...placerNames()] });
 
 const weightsSchema = z
   .strictObject({
@@ -61,7 +70,7 @@ export const configSchema = z.strictObject({
   reports: z.strictObject({ minIntervalSeconds: nonNegativeInt().default(60) }).prefault({}),
   placement: z
     .strictObject({
-      placer: z.enum(PLACER_NAMES).default('default'), // a registered placer; an unknown name is refused
+      placer: placerSchema.default('default'),
       weights: weightsSchema.prefault({}),
       percentageOfWorkersToScore: z.number().gt(0).max(100).default(100),
       paused: z.boolean().default(false),

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { satisfies } from 'semver';
 import type { LabletInstance, License, Resources, Worker } from '../objects';
 import { decode } from '../objects';
-import { createPlacer } from './placer';
+import { createPlacer } from './registrations';
 import { Snapshot } from './snapshot';
 
 const PARAMS = { seed: 20261127, numRuns: process.env['SOAK'] === '1' ? 10_000 : 200 };

@@ -5,16 +5,17 @@
 // so the bounded log of decisions stays small at 10,000 workers. Lists are sorted by worker id (byte
 // order), scored workers best first.
 import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
-import { FILTER_REASONS } from './names';
+import { reasonAt } from './names';
 
-export type ReasonCounts = Readonly<Partial<Record<FilterReason, number>>>;
+/** Rejections by reason; only reasons with a count are present. */
+export type ReasonCounts = Readonly<Record<FilterReason, number>>;
 
 export interface WorkerScore {
   readonly workerId: string;
   /** Σ weight x score / Σ weight (weights taken at a resolution of 1e-6). */
   readonly total: number;
   /** Each plugin's score, an integer 0..100. */
-  readonly scores: Readonly<Partial<Record<ScorePluginName, number>>>;
+  readonly scores: Readonly<Record<ScorePluginName, number>>;
 }
 
 export type WorkerVerdict =
@@ -87,8 +88,8 @@ export function noFitMessage<R extends string>(numWorkers: number, counts: Reado
 }
 
 /** The counts as an object whose keys follow the message order (stable JSON). */
-export function orderedReasons<R extends string>(counts: Readonly<Partial<Record<R, number>>>): Readonly<Partial<Record<R, number>>> {
-  const out: Partial<Record<R, number>> = {};
+export function orderedReasons(counts: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {};
   for (const [reason, count] of sortedReasons(counts)) out[reason] = count;
   return out;
 }
@@ -96,7 +97,7 @@ export function orderedReasons<R extends string>(counts: Readonly<Partial<Record
 /** Scored workers a scheduled decision keeps: the winner and its closest runners-up, for /debug. */
 export const SCORED_KEPT = 10;
 
-/** Per-worker outcome codes a decision keeps: 0 not evaluated, 1 feasible, 2 + reason index rejected. */
+/** Per-worker outcome codes a decision keeps: 0 not evaluated, 1 feasible, 2 + reason code rejected. */
 export const NOT_EVALUATED = 0;
 export const FEASIBLE = 1;
 export const REJECTED = 2;
@@ -126,7 +127,7 @@ export function listVerdicts(
       if (scoreOf !== undefined && j !== undefined) out.push(scoreOf(j));
       return;
     }
-    const reason = FILTER_REASONS[code - REJECTED]!;
+    const reason = reasonAt(code - REJECTED);
     out.push({ workerId: record.ids[i]!, plugin: pluginOf(code - REJECTED), reason });
   });
   return out.sort((a, b) => compareIds(a.workerId, b.workerId));

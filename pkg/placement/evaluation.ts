@@ -1,12 +1,12 @@
-// What both placers (the plugin runner and the contract placer) fill in during one decision, and the
-// Decision made from it. The buffers are kept across decisions, so a decision over 10,000 workers
+// What the engine (runner.ts) fills in during one decision, and the Decision made from it: the one
+// implementation of reason counting, top-K selection, scan windows and decision assembly. The buffers are kept across decisions, so a decision over 10,000 workers
 // allocates next to nothing; the Decision copies out only what it keeps.
 import type { LabletInstance } from '../objects';
 import type { Decision, DecisionRecord, ErrorDecision, ReasonCounts, WorkerScore, WorkerVerdict } from './decision';
 import { listVerdicts, memo, noFitMessage, orderedReasons, SCORED_KEPT } from './decision';
 import type { FilterPlugin } from './framework';
-import type { FilterPluginName, PluginName, ScorePluginName } from './names';
-import { FILTER_REASONS } from './names';
+import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
+import { MAX_REASONS, reasonAt, reasonCode, reasonCount } from './names';
 import type { PlaceOptions } from './placer';
 import type { Snapshot } from './snapshot';
 
@@ -14,7 +14,6 @@ const WEIGHT_SCALE = 1_000_000;
 const MAX_WEIGHT = 1_000_000;
 /** kube-scheduler's floor on workers to find before stopping early. */
 const MIN_FEASIBLE_TO_FIND = 100;
-const REASON_CODE: Readonly<Record<string, number>> = Object.fromEntries(FILTER_REASONS.map((r, i) => [r, i]));
 
 /** A plugin that failed, and on which worker: the decision becomes an error, never a reason. */
 export interface Failure {
@@ -37,13 +36,12 @@ export function toMillionths(plugin: ScorePluginName, weight: number): number {
   return Math.round(weight * WEIGHT_SCALE);
 }
 
-/** Reason index -> index of the filter that declares it (-1 for none); throws on an unknown or shared reason. */
-export function reasonOwners(filters: readonly FilterPlugin[]): Int8Array {
-  const owners = new Int8Array(FILTER_REASONS.length).fill(-1);
+/** Reason code -> index of the filter that declares it (-1 for none); throws on a shared reason. */
+export function reasonOwners(filters: readonly FilterPlugin[]): Int16Array {
+  const owners = new Int16Array(MAX_REASONS).fill(-1);
   filters.forEach((filter, index) => {
     for (const reason of filter.reasons) {
-      const code = REASON_CODE[reason];
-      if (code === undefined) throw new Error(`filter ${filter.name}: unknown reason ${reason}`);
+      const code = reasonCode(reason);
       if (owners[code] !== -1) throw new Error(`filter ${filter.name}: reason ${reason} already belongs to another filter`);
       owners[code] = index;
     }
@@ -89,8 +87,8 @@ export class ScanWindow {
 export class Evaluation {
   /** Per worker position: NOT_EVALUATED, FEASIBLE or REJECTED + reason index. */
   outcome = new Uint8Array(0);
-  /** Rejections per reason index. */
-  readonly counts: number[] = new Array<number>(FILTER_REASONS.length).fill(0);
+  /** Rejections per reason code. */
+  readonly counts: number[] = new Array<number>(MAX_REASONS).fill(0);
   /** Positions of the feasible workers, in scan order (the first numFeasible). */
   positions = new Int32Array(0);
   numFeasible = 0;
@@ -125,7 +123,7 @@ export class Evaluation {
       this.positions = new Int32Array(size);
     }
     this.outcome.fill(0, 0, n);
-    this.counts.fill(0);
+    this.counts.fill(0, 0, reasonCount());
     this.numFeasible = 0;
     this.evaluated = 0;
   }
@@ -179,10 +177,11 @@ export class Evaluation {
   }
 
   private reasons(): ReasonCounts {
-    const out: Partial<Record<(typeof FILTER_REASONS)[number], number>> = {};
-    this.counts.forEach((count, code) => {
-      if (count > 0) out[FILTER_REASONS[code]!] = count;
-    });
+    const out: Record<FilterReason, number> = {};
+    for (let code = 0; code < reasonCount(); code++) {
+      const count = this.counts[code]!;
+      if (count > 0) out[reasonAt(code)] = count;
+    }
     return orderedReasons(out);
   }
 
@@ -217,7 +216,7 @@ export class Evaluation {
 
   /** Feasible worker j of this decision, with its scores. */
   private workerScore(ids: readonly string[], j: number): WorkerScore {
-    const scores: Partial<Record<ScorePluginName, number>> = {};
+    const scores: Record<ScorePluginName, number> = {};
     for (let s = 0; s < this.scorerNames.length; s++) scores[this.scorerNames[s]!] = this.scores[s]![j]!;
     return { workerId: ids[this.positions[j]!]!, total: this.totals[j]! / this.weightSum, scores };
   }

@@ -1,5 +1,6 @@
-// Placement (contract §3): the Placer seam and its registry, the plugin framework, the contract's
-// filters and scorers, the incrementally updated Snapshot and the Decision with its no-fit message.
+// Placement (contract §3): the Placer seam and its open registry, the plugin framework and its one
+// engine, the contract's filters and scorers, the incrementally updated Snapshot and the Decision
+// with its no-fit message.
 export type {
   Decision,
   ErrorDecision,
@@ -12,11 +13,15 @@ export type {
 export { compareIds, noFitMessage, orderedReasons, sortedReasons } from './decision';
 export type {
   ErrorVerdict,
+  FeasibleScorePlugin,
   FilterPlugin,
   FilterVerdict,
   PlacementRequest,
+  Reuse,
+  RowScorePlugin,
   ScorePlugin,
   ShapeFilterPlugin,
+  ShapeScorePlugin,
   Success,
   Unschedulable,
   WeightedScorer,
@@ -24,9 +29,13 @@ export type {
 } from './framework';
 export { errorVerdict, shapeFilter, SUCCESS, unschedulable, workerFilter } from './framework';
 export type { FilterPluginName, FilterReason, PluginName, ScorePluginName, UnschedulableReason } from './names';
-export { FILTER_PLUGIN_NAMES, FILTER_REASONS, INSTANCE_REASONS, SCORE_PLUGIN_NAMES } from './names';
-export type { PlaceOptions, Placer, PlacerConfig, PlacerName, ScoreWeights } from './placer';
-export { contractFilters, contractScorers, createPlacer, DEFAULT_WEIGHTS, PLACER_NAMES, PLACERS } from './placer';
+export { INSTANCE_REASONS } from './names';
+export type { PlaceOptions, Placer, PlacerConfig, ScoreWeights } from './placer';
+export { DEFAULT_WEIGHTS } from './placer';
+export { CONTRACT_FILTER_REASONS as FILTER_REASONS } from './placers/contract';
+export type { PlacerProfile, PluginFactory, ProfileScorer } from './registry';
+export { unknownPlacerMessage } from './registry';
+export { contractFilters, createPlacer, isPlacer, placerNames, registerPlacer, registerPlugin } from './registrations';
 export { rejectedByApi } from './plugins/api-rejection';
 export { binPackingScore } from './plugins/bin-packing';
 export { cmlVersionFits } from './plugins/cml-version';
@@ -37,8 +46,6 @@ export { hasNodeDefinitions } from './plugins/node-definitions';
 export { personalLicenseInUse } from './plugins/personal-license';
 export { resourcesVerdict } from './plugins/resources-fit';
 export { workerStatusReason } from './plugins/worker-status';
-export type { ContractPlacerOptions } from './contract-placer';
-export { ContractPlacer } from './contract-placer';
 export type { FrameworkPlacerOptions } from './runner';
 export { FrameworkPlacer } from './runner';
 export type { Holding, WorkerInfo, WorkerShape } from './snapshot';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { satisfies } from 'semver';
 import type { License, Resources, Worker } from '../objects';
 import { SCORED_KEPT } from './decision';
-import { createPlacer } from './placer';
+import { createPlacer } from './registrations';
 import type { World } from './testing';
 import { MANY_IDS, snapshotOf, worldArb, worldArbOf } from './testing';
 

@@ -6,8 +6,9 @@ import { SCORED_KEPT } from './decision';
 import type { FilterPlugin, ScorePlugin } from './framework';
 import { errorVerdict, SUCCESS, unschedulable } from './framework';
 import type { Placer, PlacerConfig } from './placer';
-import { contractFilters, createPlacer, PLACER_NAMES } from './placer';
-import { BinPackingScorer } from './plugins/bin-packing';
+import { contractFilters, createPlacer, placerNames } from './registrations';
+import { binPacking, BinPackingScorer } from './plugins/bin-packing';
+import { PlacementRegistry } from './registry';
 import { FrameworkPlacer } from './runner';
 import { Snapshot } from './snapshot';
 import { failingCmlVersion } from './testing';
@@ -228,7 +229,7 @@ describe('FrameworkPlacer: errors are never reasons', () => {
     ['scores too few workers', () => [1], 'w-2', 'gave no score'],
     ['scores NaN', () => [Number.NaN, 1], 'w-1', 'score NaN'],
   ])('turns a scorer that %s into an error decision', (_name, scores, workerId, message) => {
-    const scorer: ScorePlugin = { name: 'Locality', score: (_r, _w, _p, _count, out) => out.set(scores()) };
+    const scorer: ScorePlugin = { scope: 'feasible', name: 'Locality', score: (_r, _w, _p, _count, out) => out.set(scores()) };
     const d = withFilter(contractFilters().at(-1)!, [scorer]).place(small, snapshot());
     expect(d).toMatchObject({ result: 'error', plugin: 'Locality', workerId });
     expect(d.result === 'error' ? d.message : '').toContain(message);
@@ -299,7 +300,7 @@ describe('percentageOfWorkersToScore', () => {
 
 describe('registry', () => {
   it('names every placer it knows', () => {
-    expect(PLACER_NAMES.map((name) => createPlacer(name).name)).toEqual(['default', 'spread']);
+    expect(placerNames().map((name) => createPlacer(name).name)).toEqual(['default', 'spread']);
   });
 
   it('spreads where default packs', () => {
@@ -312,5 +313,19 @@ describe('registry', () => {
 
   it.each(['nope', 'toString', ''])('refuses the unknown placer %j, naming the known ones', (name) => {
     expect(() => createPlacer(name)).toThrow('known: default, spread');
+  });
+
+  it.each<[string, (r: PlacementRegistry) => void, string]>([
+    ['a plugin registered twice', (r) => r.registerPlugin(binPacking), 'plugin BinPacking is already registered'],
+    ['a plugin name not in PascalCase', (r) => r.registerPlugin({ ...binPacking, name: 'binPacking' }), 'must be PascalCase'],
+    ['a placer naming an unknown filter', (r) => r.registerPlacer({ name: 'x', filters: ['Nope'], scorers: [] }), 'no filter plugin Nope'],
+    ['a placer naming a scorer as a filter', (r) => r.registerPlacer({ name: 'x', filters: ['BinPacking'], scorers: [] }), 'no filter plugin BinPacking'],
+    ['a placer naming an unknown scorer', (r) => r.registerPlacer({ name: 'x', filters: [], scorers: [{ plugin: 'Nope', weight: 1 }] }), 'no score plugin Nope'],
+    ['a placer registered twice', (r) => r.registerPlacer({ name: 'p', filters: [], scorers: [{ plugin: 'BinPacking', weight: 1 }] }), 'placer p is already registered'],
+  ])('refuses %s', (_name, register, message) => {
+    const r = new PlacementRegistry();
+    r.registerPlugin(binPacking);
+    r.registerPlacer({ name: 'p', filters: [], scorers: [{ plugin: 'BinPacking', weight: 1 }] });
+    expect(() => register(r)).toThrow(message);
   });
 });

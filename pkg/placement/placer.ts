@@ -1,22 +1,7 @@
-// The Placer seam and the registry of placers by name (ConfigMap key placement.placer). `default` is
-// the contract §3 placer; `spread` keeps the same filters but prefers emptier workers, proving the
-// seam. Both are ContractPlacer: the contract's filters and scorers in one pass over the workers;
-// FrameworkPlacer runs any list of filter and score plugins, these included (the reference).
+// The Placer seam and what configures a placer. Placers are plugin lists run by one engine
+// (runner.ts), registered by name (registrations.ts) for the ConfigMap key placement.placer.
 import type { LabletInstance } from '../objects';
-import { ContractPlacer } from './contract-placer';
 import type { Decision } from './decision';
-import type { FilterPlugin, WeightedScorer } from './framework';
-import { apiRejectionFilter } from './plugins/api-rejection';
-import { BinPackingScorer } from './plugins/bin-packing';
-import { cmlVersionFilter } from './plugins/cml-version';
-import { LeastAllocatedScorer } from './plugins/least-allocated';
-import { licenseAffinityFilter } from './plugins/license-affinity';
-import { LoadBalanceScorer } from './plugins/load-balance';
-import { LocalityScorer } from './plugins/locality';
-import { nodeDefinitionsFilter } from './plugins/node-definitions';
-import { personalLicenseFilter } from './plugins/personal-license';
-import { ResourcesFitFilter } from './plugins/resources-fit';
-import { WorkerStatusFilter } from './plugins/worker-status';
 import type { Snapshot } from './snapshot';
 
 export interface PlaceOptions {
@@ -59,58 +44,6 @@ export interface PlacerConfig {
   readonly weights?: ScoreWeights;
   /** Percent (0, 100] of workers to find feasible before scoring; default 100 = exact. */
   readonly percentageOfWorkersToScore?: number;
-}
-
-/** The contract §3 filters in its order. */
-export function contractFilters(): readonly FilterPlugin[] {
-  return [
-    new WorkerStatusFilter(),
-    licenseAffinityFilter(),
-    personalLicenseFilter(),
-    cmlVersionFilter(),
-    nodeDefinitionsFilter(),
-    new ResourcesFitFilter(),
-    apiRejectionFilter(),
-  ];
-}
-
-export const PLACER_NAMES = ['default', 'spread'] as const;
-export type PlacerName = (typeof PLACER_NAMES)[number];
-
-export const PLACERS: Readonly<Record<PlacerName, (config: PlacerConfig) => Placer>> = {
-  /** Contract §3: BinPacking, Locality and LoadBalance weighted by placement.weights. */
-  default: (config) => contractPlacer('default', 'BinPacking', config),
-  /** Like default, with LeastAllocated (100 - BinPacking) in BinPacking's place and weight. */
-  spread: (config) => contractPlacer('spread', 'LeastAllocated', config),
-};
-
-/**
- * The plugins a registry placer runs, for FrameworkPlacer: the reference that ContractPlacer, which
- * runs the same rules in one pass, is tested against.
- */
-export function contractScorers(packing: 'BinPacking' | 'LeastAllocated', weights: ScoreWeights = DEFAULT_WEIGHTS): WeightedScorer[] {
-  return [
-    { plugin: packing === 'BinPacking' ? new BinPackingScorer() : new LeastAllocatedScorer(), weight: weights.binPacking },
-    { plugin: new LocalityScorer(), weight: weights.locality },
-    { plugin: new LoadBalanceScorer(), weight: weights.loadBalance },
-  ];
-}
-
-/** The placer registered under name; throws naming the known ones when there is none. */
-export function createPlacer(name: string, config: PlacerConfig = {}): Placer {
-  const make = (PLACERS as Readonly<Record<string, ((c: PlacerConfig) => Placer) | undefined>>)[name];
-  if (make === undefined || !Object.hasOwn(PLACERS, name)) {
-    throw new Error(`placement.placer: unknown placer "${name}" (known: ${PLACER_NAMES.join(', ')})`);
-  }
-  return make(config);
-}
-
-function contractPlacer(name: PlacerName, packing: 'BinPacking' | 'LeastAllocated', config: PlacerConfig): Placer {
-  return new ContractPlacer({
-    name,
-    filters: contractFilters(),
-    packing,
-    weights: config.weights ?? DEFAULT_WEIGHTS,
-    percentageOfWorkersToScore: config.percentageOfWorkersToScore,
-  });
+  /** 'declared' (default) or 'none': the engine's reference mode, reusing nothing (FrameworkPlacerOptions). */
+  readonly reuse?: 'declared' | 'none';
 }

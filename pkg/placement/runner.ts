@@ -1,31 +1,24 @@
-// FrameworkPlacer runs a list of filters and weighted scorers over the snapshot (kube-scheduler's
-// framework, in one thread). Guarantees: filters run in the given order and a worker is counted once,
-// under the first that rejects it; shape filters run once per distinct worker shape and requirement
-// (cached across decisions); scores are integers 0..100 and totals are compared exactly (weights in
+// FrameworkPlacer: the one placement engine. It runs any list of filters and weighted scorers over the
+// snapshot (kube-scheduler's framework, in one thread); the registry's placers are lists of plugins
+// (placers/*.ts). Guarantees: filters run in the given order and a worker is counted once, under the
+// first that rejects it; scores are integers 0..100 and totals are compared exactly (weights in
 // millionths), equal totals going to the smallest worker id in byte order; an Error verdict, a throw
 // or an out-of-range score makes the decision an error stamped with the plugin and worker, never a
 // reason. With percentageOfWorkersToScore = 100 (the default) the decision is exact and repeatable.
-// The loops read the snapshot's columns (worker-table.ts) and write into buffers kept across decisions,
-// so a decision over 10,000 workers allocates next to nothing; a decision copies out only what it keeps.
+// Speed comes from what plugins declare (framework.ts): shape filters run once per distinct shape and
+// requirement (cached across decisions), 'row' results are kept per worker row until it changes
+// (row-memo.ts), shape scores are taken once per shape; the loops read the snapshot's columns and
+// write into buffers kept across decisions, so a decision over 10,000 workers allocates next to nothing.
 import type { LabletInstance } from '../objects';
 import type { Decision } from './decision';
 import { FEASIBLE, REJECTED } from './decision';
 import type { Failure } from './evaluation';
 import { errorDecision, Evaluation, reasonOwners, ScanWindow, toMillionths } from './evaluation';
-import type {
-  FilterPlugin,
-  FilterVerdict,
-  PlacementRequest,
-  ScorePlugin,
-  WeightedScorer,
-  WorkerFilterPlugin,
-} from './framework';
-import { SUCCESS } from './framework';
-import type { ShapeOutcome } from './shape-cache';
-import { ShapeOutcomeCache } from './shape-cache';
-import type { FilterPluginName, PluginName, ScorePluginName } from './names';
-import { FILTER_REASONS } from './names';
+import type { FilterPlugin, PlacementRequest, WeightedScorer, WorkerFilterPlugin } from './framework';
 import type { PlaceOptions, Placer } from './placer';
+import { RowMemo } from './row-memo';
+import { Scoring } from './scoring';
+import { SHAPE_ERROR, ShapePlans } from './shape-plans';
 import type { Snapshot } from './snapshot';
 import type { WorkerColumns } from './worker-table';
 
@@ -45,51 +38,57 @@ export interface FrameworkPlacerOptions {
    * scans every worker, so its histogram still sums to N.
    */
   readonly percentageOfWorkersToScore?: number | undefined;
+  /**
+   * 'declared' (default): reuse results as the plugins declare. 'none': keep nothing across decisions
+   * (every plugin called for every worker it reaches): the reference the reuse is tested against.
+   */
+  readonly reuse?: 'declared' | 'none' | undefined;
 }
 
 const EMPTY_SET: ReadonlySet<string> = new Set();
-
-/** The worker filters one shape runs in a decision, and the shape filter verdict after them. */
-interface ShapePlan {
-  readonly filters: readonly WorkerFilterPlugin[];
-  /** Each filter's position in the placer's list (to stamp and check reasons). */
-  readonly positions: readonly number[];
-  /** Position of the shape's first failing shape filter (past every filter when none fails). */
-  readonly position: number;
-  readonly verdict: ShapeOutcome['verdict'];
-}
+const PASSES = -1;
+/** A worker filter's Error verdict, throw or undeclared reason (below SHAPE_ERROR: never a reason code). */
+const FILTER_ERROR = SHAPE_ERROR - 1;
 
 export class FrameworkPlacer implements Placer {
   readonly name: string;
   private readonly filters: readonly FilterPlugin[];
-  private readonly scorers: readonly ScorePlugin[];
-  private readonly scorerNames: readonly ScorePluginName[];
-  /** Reason index -> index of the filter that owns it, -1 for none. */
-  private readonly ownerOf: Int8Array;
-  private readonly shapeCache: ShapeOutcomeCache;
-  /** The worker-scope filters, and their positions in filters. */
+  /** Reason code -> index of the filter that owns it, -1 for none. */
+  private readonly ownerOf: Int16Array;
+  /** The worker-scope filters, their positions in filters, and their RowMemo slot (-1: not reused). */
   private readonly workerFilters: readonly WorkerFilterPlugin[];
-  private readonly workerFilterPositions: readonly number[];
+  private readonly workerFilterPositions: Int32Array;
+  private readonly memoSlots: Int32Array;
+  private readonly plans: ShapePlans;
+  private readonly rows: RowMemo;
+  private readonly scoring: Scoring;
   private readonly window: ScanWindow;
   private readonly evaluation: Evaluation;
+  private readonly reuse: 'declared' | 'none';
+  /** Why the last FILTER_ERROR came about. */
+  private fault: unknown;
 
   constructor(options: FrameworkPlacerOptions) {
     this.name = options.name;
     this.filters = [...options.filters];
-    this.scorers = options.scorers.map((s) => s.plugin);
-    this.scorerNames = this.scorers.map((s) => s.name);
     this.ownerOf = reasonOwners(this.filters);
-    const pluginOfReason = (code: number): FilterPluginName => this.filters[this.ownerOf[code]!]!.name;
-    const weights = options.scorers.map((s) => toMillionths(s.plugin.name, s.weight));
-    this.evaluation = new Evaluation(this.scorerNames, weights, pluginOfReason);
-    this.window = new ScanWindow(options.percentageOfWorkersToScore ?? 100);
-    this.shapeCache = new ShapeOutcomeCache(this.filters);
-    const workerFilters = this.filters.flatMap((f, position) => (f.scope === 'worker' ? [{ f, position }] : []));
-    this.workerFilters = workerFilters.map(({ f }) => f);
-    this.workerFilterPositions = workerFilters.map(({ position }) => position);
-    const names = [...this.filters.map((f) => f.name), ...this.scorerNames];
+    const names = [...this.filters.map((f) => f.name), ...options.scorers.map((s) => s.plugin.name)];
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) throw new Error(`placer ${this.name}: plugin ${twice} is listed twice`);
+    const workerFilters = this.filters.flatMap((f, position) => (f.scope === 'worker' ? [{ f, position }] : []));
+    this.workerFilters = workerFilters.map(({ f }) => f);
+    this.workerFilterPositions = Int32Array.from(workerFilters, ({ position }) => position);
+    let slots = 0;
+    this.memoSlots = Int32Array.from(this.workerFilters, (f) => (f.reuse === 'row' ? slots++ : -1));
+    const scorerSlots = options.scorers.map((s) => (s.plugin.scope === 'row' ? slots++ : -1));
+    this.rows = new RowMemo(slots);
+    this.scoring = new Scoring(options.scorers.map((s) => s.plugin), scorerSlots);
+    this.plans = new ShapePlans(this.filters, this.workerFilters, this.workerFilterPositions);
+    const pluginOfReason = (code: number): string => this.filters[this.ownerOf[code]!]!.name;
+    const weights = options.scorers.map((s) => toMillionths(s.plugin.name, s.weight));
+    this.evaluation = new Evaluation(options.scorers.map((s) => s.plugin.name), weights, pluginOfReason);
+    this.window = new ScanWindow(options.percentageOfWorkersToScore ?? 100);
+    this.reuse = options.reuse ?? 'declared';
   }
 
   place(instance: LabletInstance, snapshot: Snapshot, options: PlaceOptions = {}): Decision {
@@ -99,152 +98,110 @@ export class FrameworkPlacer implements Placer {
       rejectedWorkerIds: options.rejectedWorkerIds ?? EMPTY_SET,
     };
     const columns = snapshot.columns();
-    const failed = this.filterWorkers(request, snapshot, columns) ?? this.scoreWorkers(request, columns);
-    if (failed !== undefined) return errorDecision({ instanceId: instance.id, placer: this.name, numWorkers: snapshot.size }, failed);
-    return this.evaluation.decide(instance, this.name, snapshot, options);
-  }
-
-  /** Every worker through the filters, in order, until enough feasible ones are found. */
-  private filterWorkers(request: PlacementRequest, snapshot: Snapshot, columns: WorkerColumns): Failure | undefined {
     const n = columns.size;
     const toFind = this.window.toFind(n);
     const start = this.window.start(n, toFind);
-    this.evaluation.reset(n);
-    const planned = this.plans(request, snapshot);
-    if (!Array.isArray(planned)) return planned;
-    const failed = this.scan(request, columns, planned, start, toFind, this.evaluation);
-    if (failed !== undefined) return failed;
-    this.window.stopped(n, toFind, start, this.evaluation.evaluated);
-    return undefined;
-  }
-
-  /**
-   * Per live shape, for this decision: the first failing shape filter (cached across decisions)
-   * and the worker filters to call before it, leaving out those that do not apply to the shape.
-   */
-  private plans(request: PlacementRequest, snapshot: Snapshot): (ShapePlan | undefined)[] | Failure {
-    const outcomes = this.shapeCache.outcomes(request.instance.requirements, snapshot);
-    const slots = snapshot.shapeSlots();
-    const plans = new Array<ShapePlan | undefined>(outcomes.length);
-    let filter: WorkerFilterPlugin | undefined;
-    try {
-      for (let i = 0; i < outcomes.length; i++) {
-        const outcome = outcomes[i];
-        const shape = slots[i];
-        if (outcome === undefined || shape === undefined) continue;
-        const filters: WorkerFilterPlugin[] = [];
-        const positions: number[] = [];
-        for (let k = 0; k < this.workerFilters.length; k++) {
-          filter = this.workerFilters[k]!;
-          const position = this.workerFilterPositions[k]!;
-          if (position > outcome.position) break;
-          if (filter.appliesTo !== undefined && !filter.appliesTo(request, shape)) continue;
-          filters.push(filter);
-          positions.push(position);
-        }
-        plans[i] = { filters, positions, position: outcome.position, verdict: outcome.verdict };
-      }
-    } catch (err: unknown) {
-      return failure(filter?.name ?? 'WorkerStatus', undefined, err);
+    const e = this.evaluation;
+    e.reset(n);
+    if (this.reuse === 'none') {
+      this.rows.clear();
+      this.plans.clear();
     }
-    return plans;
+    const rows = this.rows.entries(columns, request.requested);
+    const failed =
+      this.plans.prepare(request, snapshot) ??
+      this.scan(request, columns, rows.seenAt, rows.value, rows.stride, start, toFind) ??
+      this.scoring.score(request, columns, snapshot.shapeSlots(), rows, e);
+    if (failed !== undefined) return errorDecision({ instanceId: instance.id, placer: this.name, numWorkers: n }, failed);
+    this.window.stopped(n, toFind, start, e.evaluated);
+    return e.decide(instance, this.name, snapshot, options);
   }
 
   /**
-   * The hot loop, over the columns. Per worker, only its shape plan's filters are called; the shape's
-   * verdict applies when they all pass. Nothing follows the loop but its return: code after a long
-   * loop got no type feedback when V8 optimized the loop on the stack, and deoptimized this function
-   * on every call.
+   * The hot loop, over the columns, until enough feasible workers are found. Per worker, only its
+   * shape plan's worker filters run ('row' ones from the memo while the row is unchanged), then the
+   * shape's own verdict applies. The counters are stored inside the loop and nothing follows it but
+   * its return: code after a long loop got no type feedback when V8 optimized the loop on the stack,
+   * and deoptimized the function on every call.
    */
   private scan(
     request: PlacementRequest,
     columns: WorkerColumns,
-    plans: readonly (ShapePlan | undefined)[],
+    seenAt: Float64Array,
+    value: Float64Array,
+    stride: number,
     start: number,
     toFind: number,
-    found: Evaluation,
   ): Failure | undefined {
-    const { outcome, counts, positions } = found;
-    const shapeIndex = columns.shapeIndex;
+    const e = this.evaluation;
+    const { outcome, counts, positions } = e;
+    const { shapeIndex, revision } = columns;
+    const { first, end, filterAt, shapeCode, shapePosition } = this.plans;
+    const memoSlots = this.memoSlots;
     const n = columns.size;
     let numFeasible = 0;
     let evaluated = 0;
-    let at = -1;
-    let k = 0;
-    let i = -1;
-    let plan: ShapePlan | undefined;
-    try {
-      while (evaluated < n) {
-        i = start + evaluated < n ? start + evaluated : start + evaluated - n;
-        evaluated++;
-        found.evaluated = evaluated;
-        plan = plans[shapeIndex[i]!]!;
-        const filters = plan.filters;
-        let verdict: FilterVerdict = SUCCESS;
-        at = -1;
-        for (k = 0; k < filters.length; k++) {
-          verdict = filters[k]!.filter(request, columns, i);
-          if (verdict.status !== 'success') {
-            at = plan.positions[k]!;
-            break;
-          }
-        }
-        if (at < 0 && plan.verdict !== undefined) {
-          verdict = plan.verdict;
-          at = plan.position;
-        }
-        if (verdict.status === 'success') {
-          outcome[i] = FEASIBLE;
-          positions[numFeasible++] = i;
-          found.numFeasible = numFeasible;
-          if (numFeasible >= toFind) break;
-        } else if (verdict.status === 'unschedulable') {
-          const code = verdict.code;
-          if (FILTER_REASONS[code] !== verdict.reason || this.ownerOf[code] !== at) {
-            return failure(this.filters[at]!.name, columns.worker(i).id, new Error(`gave reason ${verdict.reason}, which it does not declare`));
-          }
-          outcome[i] = REJECTED + code;
-          counts[code]!++;
+    while (evaluated < n) {
+      const i = start + evaluated < n ? start + evaluated : start + evaluated - n;
+      evaluated++;
+      e.evaluated = evaluated;
+      const slot = shapeIndex[i]!;
+      let code = PASSES;
+      let at = -1;
+      for (let p = first[slot]!, last = end[slot]!; p < last; p++) {
+        const k = filterAt[p]!;
+        const memo = memoSlots[k]!;
+        if (memo < 0) {
+          code = this.runFilter(request, columns, k, i);
         } else {
-          return failure(this.filters[at]!.name, columns.worker(i).id, verdict.cause);
+          const o = memo * stride + i;
+          if (seenAt[o] !== revision[i]) {
+            value[o] = this.runFilter(request, columns, k, i);
+            if (value[o] > SHAPE_ERROR) seenAt[o] = revision[i]!; // failures are never kept
+          }
+          code = value[o]!;
+        }
+        if (code !== PASSES) {
+          at = this.workerFilterPositions[k]!;
+          break;
         }
       }
-      return undefined;
-    } catch (err: unknown) {
-      return failure(plan?.filters[k]?.name ?? 'WorkerStatus', i >= 0 ? columns.worker(i).id : undefined, err);
-    }
-  }
-
-  /** Each scorer once over the feasible workers; checks every score and sums them, weighted, into the totals. */
-  private scoreWorkers(request: PlacementRequest, columns: WorkerColumns): Failure | undefined {
-    const e = this.evaluation;
-    const m = e.numFeasible;
-    if (m === 0) return undefined;
-    e.prepareScores(m);
-    const { positions, totals } = e;
-    for (let s = 0; s < this.scorers.length; s++) {
-      const weight = e.weights[s]!;
-      const out = e.scores[s]!;
-      out.fill(-1, 0, m); // unwritten scores fail the check below
-      try {
-        this.scorers[s]!.score(request, columns, positions, m, out);
-      } catch (err: unknown) {
-        return failure(this.scorerNames[s]!, undefined, err);
+      if (at < 0) {
+        code = shapeCode[slot]!;
+        at = shapePosition[slot]!;
       }
-      for (let j = 0; j < m; j++) {
-        const score = out[j]!;
-        if (!(score >= 0 && score <= 100 && Math.floor(score) === score)) {
-          const workerId = columns.worker(positions[j]!).id;
-          const what = score === -1 ? 'gave no score' : `score ${score} is not an integer in 0..100`;
-          return failure(this.scorerNames[s]!, workerId, new RangeError(what));
-        }
-        totals[j] = totals[j]! + weight * score;
+      if (code === PASSES) {
+        outcome[i] = FEASIBLE;
+        positions[numFeasible++] = i;
+        e.numFeasible = numFeasible;
+        if (numFeasible >= toFind) break;
+      } else if (code <= SHAPE_ERROR) {
+        return this.failureAt(columns, code, at, i);
+      } else {
+        outcome[i] = REJECTED + code;
+        counts[code]!++;
       }
     }
     return undefined;
   }
-}
 
-function failure(plugin: PluginName, workerId: string | undefined, cause: unknown): Failure {
-  return { plugin, workerId, cause };
+  /** Worker filter k on row i, as a code: PASSES, a reason code it owns, or FILTER_ERROR (why in this.fault). */
+  private runFilter(request: PlacementRequest, columns: WorkerColumns, k: number, i: number): number {
+    try {
+      const verdict = this.workerFilters[k]!.filter(request, columns, i);
+      if (verdict.status === 'success') return PASSES;
+      if (verdict.status === 'error') this.fault = verdict.cause;
+      else if (this.ownerOf[verdict.code] === this.workerFilterPositions[k]) return verdict.code;
+      else this.fault = new Error(`gave reason ${verdict.reason}, which it does not declare`);
+    } catch (err: unknown) {
+      this.fault = err;
+    }
+    return FILTER_ERROR;
+  }
+
+  /** What failed on worker i: the shape filter at `at` (SHAPE_ERROR), or the worker filter there. */
+  private failureAt(columns: WorkerColumns, code: number, at: number, i: number): Failure {
+    const cause = code === SHAPE_ERROR ? this.plans.errorOf(columns.shapeIndex[i]!) : this.fault;
+    return { plugin: this.filters[at]!.name, workerId: columns.worker(i).id, cause };
+  }
 }

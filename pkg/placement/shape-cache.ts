@@ -61,11 +61,14 @@ export class ShapeOutcomeCache {
     return PASSES;
   }
 
-  /** What shape filters may read of the requirements, as one string (memoized per object). */
+  /**
+   * What shape filters may read of the requirements (all but resources; a version range by what was
+   * written), as one string, memoized per object.
+   */
   private requirementKey(r: Requirements): string {
     let key = this.keys.get(r);
     if (key === undefined) {
-      key = JSON.stringify([r.licenseAffinity, r.cmlVersion?.raw ?? null, r.nodeDefinitions]);
+      key = JSON.stringify([r.cmlVersion?.raw ?? null, { ...r, resources: undefined, cmlVersion: undefined }]);
       this.keys.set(r, key);
     }
     return key;

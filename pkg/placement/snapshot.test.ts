@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import type { Resources } from '../objects';
 import { aWorker } from '../objects/testing';
+import { compareIds } from './decision';
 import { Snapshot } from './snapshot';
+import { MANY_IDS } from './testing';
 
 const r = (cpu: number, memory = 0, storage = 0, nodes = 0, ports = 0): Resources => ({
   cpuMilli: cpu, memoryMilli: memory, storageMilli: storage, nodesMilli: nodes, portsMilli: ports,
@@ -184,6 +187,25 @@ describe('Snapshot', () => {
     s.removeWorker('W-z');
     s.upsertWorker(aWorker('w-0').build());
     expect(byRank()).toEqual(['w-0', 'w-10', 'w-9', 'w-b']);
+  });
+
+  it('keeps the ranks, once asked for, right as workers come and go, on forks too (seeded)', () => {
+    // Few ids, long runs: most removals find their worker.
+    const step = fc.record({ id: fc.constantFrom(...MANY_IDS.slice(0, 8), 'W-0', 'w-00', 'a', 'A'), remove: fc.boolean(), fork: fc.nat(9) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 30, maxLength: 120 }), (steps) => {
+        let s = new Snapshot();
+        for (const { id, remove, fork } of steps) {
+          if (fork === 0) s = s.fork();
+          if (remove) s.removeWorker(id);
+          else s.upsertWorker(aWorker(id).build());
+          const ids = s.workerIds();
+          const sorted = [...ids].sort(compareIds);
+          expect(Array.from(s.columns().idRanks())).toEqual(ids.map((x) => sorted.indexOf(x)));
+        }
+      }),
+      { seed: 20261127, numRuns: 100 },
+    );
   });
 
   it('keeps columns() and workerIds() aligned through swap-removal, with one ids array between changes', () => {

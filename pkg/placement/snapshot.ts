@@ -10,7 +10,17 @@
 // counting, and a watch event showing the instance still PENDING cannot erase an assumption; the
 // reconciler forgets an assumption on a definite refusal or once the observed holder has arrived.
 // A holder may name a worker not (yet) in the snapshot: it is kept and counted when the worker appears.
+//
+// Forks (issue 18): fork() returns a snapshot equal to this one that then lives its own life, for
+// what-if placement (the forecast): any change to a fork (workers added, holders released, instances
+// assumed) never shows in its parent, and changes to the parent after the fork never show in the
+// fork. A fork is forked the same way. It costs a copy of the columns (about 1 MB at 10,000
+// workers), not of the holders: those sit in copy-on-write buckets (cow-map.ts) that each side
+// copies on its first write to them. The parent keeps no reference to its forks: drop one to
+// discard it. Row revisions never collide across forks (worker-table.ts), so one placer with row
+// caches may place on the live snapshot and on forks in turn.
 import type { License, Resources, Version, Worker, WorkerStatus } from '../objects';
+import { CowMap, hashKey } from './cow-map';
 import type { WorkerColumns } from './worker-table';
 import { WorkerTable } from './worker-table';
 
@@ -49,18 +59,24 @@ interface ShapeSlot {
   refs: number;
 }
 
+/** What the effective holders naming a worker not in the snapshot add up to. */
+interface HeldTotal {
+  readonly allocated: Resources;
+  readonly holders: number;
+}
+
 export class Snapshot {
   /** Worker id -> position in the table. */
-  private readonly positions = new Map<string, number>();
-  private readonly table = new WorkerTable();
+  private positions = new CowMap<number>();
+  private table = new WorkerTable();
   private ids: readonly string[] | undefined;
-  private readonly observed = new Map<string, Holding>();
-  private readonly assumed = new Map<string, Holding>();
-  /** Effective holdings by worker id (also for workers not in the snapshot): instance id -> resources. */
-  private readonly byWorker = new Map<string, Map<string, Resources>>();
-  private readonly shapesByKey = new Map<string, ShapeSlot>();
-  private readonly slots: (WorkerShape | undefined)[] = [];
-  private readonly freeSlots: number[] = [];
+  private observed = new CowMap<Holding>();
+  private assumed = new CowMap<Holding>();
+  /** By worker id, for workers not in the snapshot: their effective holders, summed (a worker in it has them in its row). */
+  private absent = new CowMap<HeldTotal>();
+  private shapesByKey = new Map<string, ShapeSlot>();
+  private slots: (WorkerShape | undefined)[] = [];
+  private freeSlots: number[] = [];
 
   /** Number of (valid) workers: the N of "0/N workers fit". */
   get size(): number {
@@ -80,8 +96,8 @@ export class Snapshot {
       this.table.set(at, worker, shape);
       return;
     }
-    const added = this.table.push(worker, this.acquireShape(key, worker));
-    for (const resources of this.byWorker.get(worker.id)?.values() ?? []) this.table.hold(added, resources, 1);
+    const added = this.table.push(worker, this.acquireShape(key, worker), this.absent.get(worker.id));
+    this.absent.delete(worker.id);
     this.positions.set(worker.id, added);
     this.ids = undefined;
   }
@@ -90,6 +106,8 @@ export class Snapshot {
   removeWorker(workerId: string): void {
     const at = this.positions.get(workerId);
     if (at === undefined) return;
+    const holders = this.table.holders[at]!;
+    if (holders > 0) this.absent.set(workerId, { allocated: this.table.allocatedAt(at), holders });
     this.releaseShape(this.table.shape(at));
     this.positions.delete(workerId);
     if (this.table.swapRemove(at) >= 0) this.positions.set(this.table.worker(at).id, at);
@@ -98,22 +116,22 @@ export class Snapshot {
 
   /** Observed layer: instanceId holds resources on workerId (idempotent; a move adjusts both sides). */
   setHolder(instanceId: string, workerId: string, resources: Resources): void {
-    this.change(instanceId, () => this.observed.set(instanceId, { workerId, resources }));
+    this.change(instanceId, this.observed, { workerId, resources });
   }
 
   /** Observed layer: instanceId holds nothing (deleted, or no longer holdsCapacity). Idempotent. */
   removeHolder(instanceId: string): void {
-    this.change(instanceId, () => this.observed.delete(instanceId));
+    this.change(instanceId, this.observed, undefined);
   }
 
   /** Assumed layer: the reconciler placed instanceId on workerId; shadowed by any observed holder. */
   assume(instanceId: string, workerId: string, resources: Resources): void {
-    this.change(instanceId, () => this.assumed.set(instanceId, { workerId, resources }));
+    this.change(instanceId, this.assumed, { workerId, resources });
   }
 
   /** Assumed layer: drops the assumption for instanceId. Idempotent. */
   forget(instanceId: string): void {
-    this.change(instanceId, () => this.assumed.delete(instanceId));
+    this.change(instanceId, this.assumed, undefined);
   }
 
   /** The effective holding of an instance and the layer it comes from, if any. */
@@ -153,36 +171,72 @@ export class Snapshot {
     return this.slots;
   }
 
-  private change(instanceId: string, mutate: () => void): void {
-    const before = this.effective(instanceId);
-    mutate();
-    const after = this.effective(instanceId);
+  /**
+   * A snapshot equal to this one, for what-if placement: later changes to either never show in the
+   * other. Costs a copy of the columns and of the shape slots; holders are shared until written
+   * (see the module comment). Needs no cleanup: drop it when done.
+   */
+  fork(): Snapshot {
+    const f = new Snapshot();
+    f.positions = this.positions.fork();
+    f.table = this.table.fork();
+    f.ids = this.ids;
+    f.observed = this.observed.fork();
+    f.assumed = this.assumed.fork();
+    f.absent = this.absent.fork();
+    for (const [key, slot] of this.shapesByKey) f.shapesByKey.set(key, { shape: slot.shape, refs: slot.refs });
+    f.slots = this.slots.slice();
+    f.freeSlots = this.freeSlots.slice();
+    return f;
+  }
+
+  /** Sets (or, with undefined, deletes) instanceId in one layer and moves its effective holding. */
+  private change(instanceId: string, layer: CowMap<Holding>, holding: Holding | undefined): void {
+    const h = hashKey(instanceId);
+    const before = this.effective(instanceId, h);
+    if (holding === undefined) layer.delete(instanceId, h);
+    else layer.set(instanceId, holding, h);
+    const after = this.effective(instanceId, h);
     if (before === after || (before !== undefined && after !== undefined && sameHolding(before, after))) return;
-    if (before !== undefined) this.detach(instanceId, before);
-    if (after !== undefined) this.attach(instanceId, after);
+    if (before !== undefined) this.detach(before);
+    if (after !== undefined) this.attach(after);
   }
 
-  private effective(instanceId: string): Holding | undefined {
-    return this.observed.get(instanceId) ?? this.assumed.get(instanceId);
+  private effective(instanceId: string, h: number): Holding | undefined {
+    return this.observed.get(instanceId, h) ?? this.assumed.get(instanceId, h);
   }
 
-  private attach(instanceId: string, h: Holding): void {
-    let held = this.byWorker.get(h.workerId);
-    if (held === undefined) {
-      held = new Map();
-      this.byWorker.set(h.workerId, held);
-    }
-    held.set(instanceId, h.resources);
+  private attach(h: Holding): void {
     const at = this.positions.get(h.workerId);
     if (at !== undefined) this.table.hold(at, h.resources, 1);
+    else this.holdAbsent(h, 1);
   }
 
-  private detach(instanceId: string, h: Holding): void {
-    const held = this.byWorker.get(h.workerId);
-    held?.delete(instanceId);
-    if (held?.size === 0) this.byWorker.delete(h.workerId);
+  private detach(h: Holding): void {
     const at = this.positions.get(h.workerId);
     if (at !== undefined) this.table.hold(at, h.resources, -1);
+    else this.holdAbsent(h, -1);
+  }
+
+  private holdAbsent(h: Holding, sign: 1 | -1): void {
+    const total = this.absent.get(h.workerId);
+    const holders = (total?.holders ?? 0) + sign;
+    if (holders <= 0) {
+      this.absent.delete(h.workerId);
+      return;
+    }
+    const a = total?.allocated;
+    const r = h.resources;
+    this.absent.set(h.workerId, {
+      holders,
+      allocated: {
+        cpuMilli: (a?.cpuMilli ?? 0) + sign * r.cpuMilli,
+        memoryMilli: (a?.memoryMilli ?? 0) + sign * r.memoryMilli,
+        storageMilli: (a?.storageMilli ?? 0) + sign * r.storageMilli,
+        nodesMilli: (a?.nodesMilli ?? 0) + sign * r.nodesMilli,
+        portsMilli: (a?.portsMilli ?? 0) + sign * r.portsMilli,
+      },
+    });
   }
 
   private acquireShape(key: string, worker: Worker): WorkerShape {

@@ -2,6 +2,7 @@
 // offered to that instance again until either one's revision changes. The caller tracks that and
 // passes the refused worker ids with each decision; this filter only reads them.
 import type { WorkerFilterPlugin } from '../framework';
+import type { PluginFactory } from '../registry';
 import { workerFilter } from '../framework';
 import type { FilterPluginName, FilterReason } from '../names';
 
@@ -20,5 +21,8 @@ export function apiRejectionFilter(): WorkerFilterPlugin {
     'RejectedByApi',
     (request, workers, at) => !rejectedByApi(workers.worker(at).id, request.rejectedWorkerIds),
     (request) => request.rejectedWorkerIds.size > 0,
+    'request',
   );
 }
+
+export const apiRejection: PluginFactory = { kind: 'filter', name: API_REJECTION, make: apiRejectionFilter };

@@ -2,8 +2,9 @@
 // (allocated + requested) / capacity), computed exactly: floats alone would score three 30% ratios 29.
 // A dimension of capacity 0 counts as 0 (as kube-scheduler's MostAllocated does).
 import type { Resources } from '../../objects';
-import type { PlacementRequest, ScorePlugin } from '../framework';
+import type { PlacementRequest, RowScorePlugin } from '../framework';
 import type { ScorePluginName } from '../names';
+import type { PluginFactory } from '../registry';
 import type { WorkerColumns } from '../worker-table';
 import { CPU, MEMORY, RESOURCE_STRIDE, STORAGE } from '../worker-table';
 
@@ -89,11 +90,14 @@ function gcd(a: number, b: number): number {
   return a === 0 ? 1 : a;
 }
 
-export class BinPackingScorer implements ScorePlugin {
+/** Reads the row's allocation and capacity and request.requested only, so the engine keeps it per row. */
+export class BinPackingScorer implements RowScorePlugin {
+  readonly scope = 'row';
   readonly name = BIN_PACKING;
 
-  score(request: PlacementRequest, workers: WorkerColumns, positions: Int32Array, count: number, out: Float64Array): void {
-    const { allocated, capacity } = workers;
-    for (let j = 0; j < count; j++) out[j] = binPackingScore(request.requested, allocated, capacity, positions[j]!);
+  scoreRow(request: PlacementRequest, workers: WorkerColumns, position: number): number {
+    return binPackingScore(request.requested, workers.allocated, workers.capacity, position);
   }
 }
+
+export const binPacking: PluginFactory = { kind: 'scorer', name: BIN_PACKING, make: () => new BinPackingScorer() };

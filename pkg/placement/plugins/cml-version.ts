@@ -5,6 +5,7 @@ import type { Version, VersionRange } from '../../objects';
 import { satisfiesRange } from '../../objects';
 import type { ShapeFilterPlugin } from '../framework';
 import { shapeFilter } from '../framework';
+import type { PluginFactory } from '../registry';
 import type { FilterPluginName, FilterReason } from '../names';
 
 export const CML_VERSION = 'CmlVersion' satisfies FilterPluginName;
@@ -19,3 +20,5 @@ export function cmlVersionFits(version: Version | undefined, range: VersionRange
 export function cmlVersionFilter(): ShapeFilterPlugin {
   return shapeFilter(CML_VERSION, 'CmlVersionMismatch', (r, shape) => cmlVersionFits(shape.cmlVersion, r.cmlVersion));
 }
+
+export const cmlVersion: PluginFactory = { kind: 'filter', name: CML_VERSION, make: cmlVersionFilter };

@@ -1,9 +1,10 @@
 // Scorer LeastAllocated, for the `spread` placer: 100 - BinPacking, so emptier workers win and load
 // spreads out. Not part of the contract's default placer.
-import type { PlacementRequest, ScorePlugin } from '../framework';
+import type { PlacementRequest, RowScorePlugin } from '../framework';
 import type { ScorePluginName } from '../names';
+import type { PluginFactory } from '../registry';
 import type { WorkerColumns } from '../worker-table';
-import { BinPackingScorer } from './bin-packing';
+import { binPackingScore } from './bin-packing';
 
 export const LEAST_ALLOCATED = 'LeastAllocated' satisfies ScorePluginName;
 
@@ -12,12 +13,13 @@ export function leastAllocatedScore(binPacking: number): number {
   return 100 - binPacking;
 }
 
-export class LeastAllocatedScorer implements ScorePlugin {
+export class LeastAllocatedScorer implements RowScorePlugin {
+  readonly scope = 'row';
   readonly name = LEAST_ALLOCATED;
-  private readonly packing = new BinPackingScorer();
 
-  score(request: PlacementRequest, workers: WorkerColumns, positions: Int32Array, count: number, out: Float64Array): void {
-    this.packing.score(request, workers, positions, count, out);
-    for (let j = 0; j < count; j++) out[j] = leastAllocatedScore(out[j]!);
+  scoreRow(request: PlacementRequest, workers: WorkerColumns, position: number): number {
+    return leastAllocatedScore(binPackingScore(request.requested, workers.allocated, workers.capacity, position));
   }
 }
+
+export const leastAllocated: PluginFactory = { kind: 'scorer', name: LEAST_ALLOCATED, make: () => new LeastAllocatedScorer() };

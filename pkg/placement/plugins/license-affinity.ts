@@ -4,6 +4,7 @@
 import type { License } from '../../objects';
 import type { ShapeFilterPlugin } from '../framework';
 import { shapeFilter } from '../framework';
+import type { PluginFactory } from '../registry';
 import type { FilterPluginName, FilterReason } from '../names';
 
 export const LICENSE_AFFINITY = 'LicenseAffinity' satisfies FilterPluginName;
@@ -27,3 +28,5 @@ export function licenseSatisfies(workerLicense: License, affinity: readonly Lice
 export function licenseAffinityFilter(): ShapeFilterPlugin {
   return shapeFilter(LICENSE_AFFINITY, 'LicenseMismatch', (r, shape) => licenseSatisfies(shape.license, r.licenseAffinity));
 }
+
+export const licenseAffinity: PluginFactory = { kind: 'filter', name: LICENSE_AFFINITY, make: licenseAffinityFilter };

@@ -2,6 +2,7 @@
 // only on the worker's shape, so the runner caches it.
 import type { ShapeFilterPlugin } from '../framework';
 import { shapeFilter } from '../framework';
+import type { PluginFactory } from '../registry';
 import type { FilterPluginName, FilterReason } from '../names';
 
 export const NODE_DEFINITIONS = 'NodeDefinitions' satisfies FilterPluginName;
@@ -16,3 +17,5 @@ export function hasNodeDefinitions(available: ReadonlySet<string>, required: rea
 export function nodeDefinitionsFilter(): ShapeFilterPlugin {
   return shapeFilter(NODE_DEFINITIONS, 'MissingNodeDefinition', (r, shape) => hasNodeDefinitions(shape.nodeDefinitions, r.nodeDefinitions));
 }
+
+export const nodeDefinitions: PluginFactory = { kind: 'filter', name: NODE_DEFINITIONS, make: nodeDefinitionsFilter };

@@ -2,6 +2,7 @@
 // already holds one (observed or assumed) takes nothing more.
 import type { License } from '../../objects';
 import type { WorkerFilterPlugin } from '../framework';
+import type { PluginFactory } from '../registry';
 import { workerFilter } from '../framework';
 import type { FilterPluginName, FilterReason } from '../names';
 
@@ -20,5 +21,8 @@ export function personalLicenseFilter(): WorkerFilterPlugin {
     'PersonalLicenseInUse',
     (_request, workers, at) => !personalLicenseInUse(workers.worker(at).license, workers.holders[at]!),
     (_request, shape) => shape.license === 'personal',
+    'row', // the license is the shape's, the holder count the row's
   );
 }
+
+export const personalLicense: PluginFactory = { kind: 'filter', name: PERSONAL_LICENSE, make: personalLicenseFilter };

@@ -5,6 +5,7 @@ import type { Resources } from '../../objects';
 import type { FilterVerdict, PlacementRequest, Success, Unschedulable, WorkerFilterPlugin } from '../framework';
 import { SUCCESS, unschedulable } from '../framework';
 import type { FilterPluginName, FilterReason } from '../names';
+import type { PluginFactory } from '../registry';
 import type { WorkerColumns } from '../worker-table';
 import { CPU, MEMORY, NODES, PORTS, RESOURCE_STRIDE, STORAGE } from '../worker-table';
 
@@ -47,8 +48,12 @@ export class ResourcesFitFilter implements WorkerFilterPlugin {
   readonly scope = 'worker';
   readonly name = RESOURCES_FIT;
   readonly reasons = RESOURCES_FIT_REASONS;
+  /** Reads the row's allocation and capacity and request.requested only. */
+  readonly reuse = 'row';
 
   filter(request: PlacementRequest, workers: WorkerColumns, position: number): FilterVerdict {
     return resourcesVerdict(request.requested, workers.allocated, workers.capacity, position);
   }
 }
+
+export const resourcesFit: PluginFactory = { kind: 'filter', name: RESOURCES_FIT, make: () => new ResourcesFitFilter() };

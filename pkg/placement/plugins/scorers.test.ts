@@ -4,6 +4,8 @@ import { binPackingScore, meanPercentFloor } from './bin-packing';
 import { RESOURCE_STRIDE, writeResources } from '../worker-table';
 import { loadBalanceScore } from './load-balance';
 import { localityScore } from './locality';
+import { newestVersionScores } from './newest-cml-version';
+import { aWorker } from '../../objects/testing';
 
 const used = (cpu: number, memory: number, storage: number): Resources => ({
   cpuMilli: cpu, memoryMilli: memory, storageMilli: storage, nodesMilli: 0, portsMilli: 0,
@@ -82,5 +84,17 @@ describe('LoadBalance', () => {
     ['seven of ten is exactly 30', 7, 10, 30],
   ])('%s', (_name, holders, maxHolders, score) => {
     expect(loadBalanceScore(holders, maxHolders)).toBe(score);
+  });
+});
+
+describe('NewestCmlVersion', () => {
+  const v = (raw: string) => aWorker().withCmlVersion(raw).build().cmlVersion!;
+  it.each<[string, string[], Record<string, number>]>([
+    ['one version is the newest', ['2.9.1', '2.9.1'], { '2.9.1': 100 }],
+    ['2.10 is newer than 2.9', ['2.9.1', '2.10.0'], { '2.10.0': 100, '2.9.1': 50 }],
+    ['three versions step down by thirds', ['2.7.0', '3.0.0', '2.9.1'], { '3.0.0': 100, '2.9.1': 66, '2.7.0': 33 }],
+    ['a prerelease is older than its release', ['3.0.0-rc.1', '3.0.0'], { '3.0.0': 100, '3.0.0-rc.1': 50 }],
+  ])('%s', (_name, versions, scores) => {
+    expect(Object.fromEntries(newestVersionScores(versions.map(v)))).toEqual(scores);
   });
 });

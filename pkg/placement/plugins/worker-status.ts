@@ -5,6 +5,7 @@ import type { WorkerStatus } from '../../objects';
 import type { FilterVerdict, ShapeFilterPlugin } from '../framework';
 import { SUCCESS, unschedulable } from '../framework';
 import type { FilterPluginName, FilterReason } from '../names';
+import type { PluginFactory } from '../registry';
 import type { WorkerShape } from '../snapshot';
 
 export const WORKER_STATUS = 'WorkerStatus' satisfies FilterPluginName;
@@ -27,3 +28,5 @@ export class WorkerStatusFilter implements ShapeFilterPlugin {
     return reason === undefined ? SUCCESS : unschedulable(reason);
   }
 }
+
+export const workerStatus: PluginFactory = { kind: 'filter', name: WORKER_STATUS, make: () => new WorkerStatusFilter() };

@@ -1,24 +1,26 @@
-// ContractPlacer (one pass, the registry's placers) against FrameworkPlacer running the same plugins:
-// the same Decision, field by field, on generated fleets; the naive full scan of contract §3 is in
-// placer.property.test.ts.
+// The engine reusing what plugins declare (shape verdicts, 'row' results kept across decisions) against
+// the same engine reusing nothing: the same Decision, field by field, verdict by verdict, on generated
+// fleets that change between decisions; the naive full scan of contract §3 is in
+// placer.property.test.ts. Also: the reuse really happens, and any filter list runs.
 import fc from 'fast-check';
 import type { LabletInstance, Resources } from '../objects';
 import { anInstance, aWorker } from '../objects/testing';
 import type { Decision } from './decision';
-import { ContractPlacer } from './contract-placer';
+import type { FilterPlugin, WorkerFilterPlugin } from './framework';
+import { SUCCESS, unschedulable } from './framework';
 import type { PlaceOptions, Placer, ScoreWeights } from './placer';
-import { contractFilters, contractScorers, createPlacer } from './placer';
+import { BinPackingScorer } from './plugins/bin-packing';
+import { contractFilters, createPlacer } from './registrations';
 import { FrameworkPlacer } from './runner';
 import { Snapshot } from './snapshot';
 import { failingCmlVersion, MANY_IDS, snapshotOf, worldArb, worldArbOf } from './testing';
 
 type Packing = 'BinPacking' | 'LeastAllocated';
 
-function pair(packing: Packing, weights: ScoreWeights, percentageOfWorkersToScore = 100, filters = contractFilters()): [Placer, Placer] {
-  return [
-    new ContractPlacer({ name: 'p', filters, packing, weights, percentageOfWorkersToScore }),
-    new FrameworkPlacer({ name: 'p', filters, scorers: contractScorers(packing, weights), percentageOfWorkersToScore }),
-  ];
+/** The registry's placer (default for BinPacking, spread for LeastAllocated), reusing as declared and reusing nothing. */
+function pair(packing: Packing, weights: ScoreWeights, percentageOfWorkersToScore = 100): [Placer, Placer] {
+  const name = packing === 'BinPacking' ? 'default' : 'spread';
+  return [createPlacer(name, { weights, percentageOfWorkersToScore }), createPlacer(name, { weights, percentageOfWorkersToScore, reuse: 'none' })];
 }
 
 /** Everything a decision says, lists included. */
@@ -56,11 +58,11 @@ function resourcesOf(sizes: Sizes): Resources {
   return anInstance().withCpu(sizes.cpu ?? 0).withMemory(0).withStorage(sizes.storage ?? 0).withPorts(sizes.ports ?? 0).build().requirements.resources;
 }
 
-describe('ContractPlacer', () => {
+describe('the engine reusing what plugins declare', () => {
   it.each([
     ['up to 10 workers', worldArb, 200],
     [`up to ${MANY_IDS.length} workers`, worldArbOf(MANY_IDS, 60), 80],
-  ])('decides exactly as FrameworkPlacer with the same plugins on %s (seeded)', (_name, arb, numRuns) => {
+  ])('decides exactly as with no reuse on %s (seeded)', (_name, arb, numRuns) => {
     fc.assert(
       fc.property(arb, packingArb, (world, packing) => {
         const [b, l, lb] = world.weights;
@@ -98,8 +100,8 @@ describe('ContractPlacer', () => {
   });
 
   it('stays exact when workers change between decisions, with the same or other requests (seeded)', () => {
-    // One long-lived pair of placers over one snapshot: ContractPlacer keeps per-worker results
-    // across decisions until a worker's row changes; FrameworkPlacer keeps nothing.
+    // One long-lived pair of placers over one snapshot: one keeps per-worker results across
+    // decisions until a worker's row changes; the other keeps nothing.
     const worker = fc.nat(15);
     const size = fc.constantFrom(1, 2, 4);
     const op = fc.oneof(
@@ -188,10 +190,12 @@ describe('ContractPlacer', () => {
     );
   });
 
-  it('stamps a shape filter that fails with an error as FrameworkPlacer does, without caching it', () => {
+  it('stamps a shape filter that fails with an error as with no reuse, without caching it', () => {
     const flaky = failingCmlVersion();
     const filters = contractFilters().map((f) => (f.name === 'CmlVersion' ? flaky.filter : f));
-    const [fast, reference] = pair('BinPacking', { binPacking: 1, locality: 0, loadBalance: 0 }, 100, filters);
+    const engine = (reuse: 'declared' | 'none'): Placer =>
+      new FrameworkPlacer({ name: 'p', filters, scorers: [{ plugin: new BinPackingScorer(), weight: 1 }], reuse });
+    const [fast, reference] = [engine('declared'), engine('none')];
     const snapshot = new Snapshot();
     // A personal worker already in use is rejected by PersonalLicense before CmlVersion is reached.
     snapshot.upsertWorker(aWorker('w-1').withLicense('personal').build());
@@ -208,14 +212,60 @@ describe('ContractPlacer', () => {
     expect(flaky.calls()).toBe(before + 2); // once per shape that reaches it: the personal one and w-3's
   });
 
-  it('refuses filters other than the contract\'s, in its order', () => {
-    const reversed = [...contractFilters()].reverse();
-    expect(() => new ContractPlacer({ name: 'x', filters: reversed, packing: 'BinPacking', weights: { binPacking: 1, locality: 0, loadBalance: 0 } }))
-      .toThrow('needs the contract filters in order');
+  it('calls a row filter again only for rows that changed, and a request filter every time', () => {
+    const calls = { row: 0, request: 0 };
+    const counting = (name: string, reason: string, reuse: 'row' | 'request'): WorkerFilterPlugin => ({
+      scope: 'worker', name, reasons: [reason], reuse,
+      filter: () => { calls[reuse]++; return SUCCESS; },
+    });
+    const p = new FrameworkPlacer({
+      name: 'p',
+      filters: [counting('RowCounter', 'RowCounted', 'row'), counting('RequestCounter', 'RequestCounted', 'request')],
+      scorers: [{ plugin: new BinPackingScorer(), weight: 1 }],
+    });
+    const s = new Snapshot();
+    for (let w = 0; w < 5; w++) s.upsertWorker(aWorker(`w-${w}`).build());
+    const small = requestOf({});
+    p.place(small, s);
+    expect(calls).toEqual({ row: 5, request: 5 });
+    p.place(requestOf({}), s); // another instance asking for the same resources
+    expect(calls).toEqual({ row: 5, request: 10 });
+    s.assume('li-0', 'w-3', small.requirements.resources);
+    p.place(requestOf({}), s);
+    expect(calls).toEqual({ row: 6, request: 15 });
+    p.place(requestOf({ storage: 2 }), s); // other resources: every row again
+    expect(calls).toEqual({ row: 11, request: 20 });
+  });
+
+  it('runs any filter list, counting a worker under the first filter of that list that rejects it', () => {
+    const [status, , , , , fit] = contractFilters() as [FilterPlugin, FilterPlugin, FilterPlugin, FilterPlugin, FilterPlugin, FilterPlugin];
+    const build = (filters: FilterPlugin[]): Placer => new FrameworkPlacer({ name: 'p', filters, scorers: [{ plugin: new BinPackingScorer(), weight: 1 }] });
+    const s = new Snapshot();
+    s.upsertWorker(aWorker('w-1').withStatus('DRAINING').withCpu(1).build());
+    const big = anInstance('li-big').withCpu(4).build();
+    expect(build([status, fit]).place(big, s)).toMatchObject({ result: 'unschedulable', message: '0/1 workers fit: 1 WorkerDraining' });
+    expect(build([fit, status]).place(big, s)).toMatchObject({ result: 'unschedulable', message: '0/1 workers fit: 1 InsufficientCpu' });
+  });
+
+  it('counts a reason declared by a plugin outside the contract, in the contract\'s message form', () => {
+    const odd: WorkerFilterPlugin = {
+      scope: 'worker', name: 'OddWorker', reasons: ['OddWorkerId'],
+      filter: (_r, workers, at) => (workers.worker(at).id.endsWith('1') ? unschedulable('OddWorkerId') : SUCCESS),
+    };
+    const p = new FrameworkPlacer({ name: 'p', filters: [...contractFilters(), odd], scorers: [{ plugin: new BinPackingScorer(), weight: 1 }] });
+    const s = new Snapshot();
+    s.upsertWorker(aWorker('w-1').build());
+    s.upsertWorker(aWorker('w-2').withCpu(1).build());
+    const d = p.place(anInstance().withCpu(2).build(), s, { keepVerdicts: true });
+    expect(d).toMatchObject({ result: 'unschedulable', message: '0/2 workers fit: 1 InsufficientCpu, 1 OddWorkerId' });
+    expect(d.result === 'unschedulable' ? d.verdicts() : []).toEqual([
+      { workerId: 'w-1', plugin: 'OddWorker', reason: 'OddWorkerId' },
+      { workerId: 'w-2', plugin: 'ResourcesFit', reason: 'InsufficientCpu' },
+    ]);
   });
 
   it('is what the registry runs', () => {
-    expect(createPlacer('default')).toBeInstanceOf(ContractPlacer);
-    expect(createPlacer('spread')).toBeInstanceOf(ContractPlacer);
+    expect(createPlacer('default')).toBeInstanceOf(FrameworkPlacer);
+    expect(createPlacer('spread')).toBeInstanceOf(FrameworkPlacer);
   });
 });
