@@ -22,6 +22,8 @@ export interface EtcdProcessOptions {
   readonly unsafeNoFsync: boolean;
   /** Serve https on the client URL. Default: http. */
   readonly tls?: EtcdServerTls;
+  /** --auth-token-ttl, s. Default: etcd's. */
+  readonly authTokenTtlSeconds?: number;
 }
 
 /** How long a SIGTERMed etcd may take to exit before it is SIGKILLed, ms. */
@@ -82,6 +84,7 @@ class EtcdProcess extends EtcdNode {
       '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'warn',
       ...(options.unsafeNoFsync ? ['--unsafe-no-fsync'] : []),
       ...tlsArgs(options.tls),
+      ...(options.authTokenTtlSeconds === undefined ? [] : ['--auth-token-ttl', String(options.authTokenTtlSeconds)]),
     ];
   }
 

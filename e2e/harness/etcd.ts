@@ -51,6 +51,8 @@ export interface StartEtcdOptions {
   readonly unsafeNoFsync?: boolean;
   /** Serve https with these files (binary runtime only). Default: plain http. */
   readonly tls?: EtcdServerTls;
+  /** etcd's --auth-token-ttl: an idle simple auth token expires after this, s (binary runtime only). Default: etcd's (300). */
+  readonly authTokenTtlSeconds?: number;
 }
 
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdHandle> {
@@ -59,9 +61,13 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdHan
   const unsafeNoFsync = options.unsafeNoFsync ?? true;
   const found = runtime === 'container' ? undefined : findExecutable(binary);
   if (found !== undefined) {
-    return startEtcdProcess({ binary: found, startTimeoutMs: options.startTimeoutMs ?? 20_000, unsafeNoFsync, ...(options.tls === undefined ? {} : { tls: options.tls }) });
+    return startEtcdProcess({
+      binary: found, startTimeoutMs: options.startTimeoutMs ?? 20_000, unsafeNoFsync,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.authTokenTtlSeconds === undefined ? {} : { authTokenTtlSeconds: options.authTokenTtlSeconds }),
+    });
   }
-  if (runtime === 'binary' || options.tls !== undefined) throw new Error(`cannot start etcd for tests: no executable ${binary} on PATH`);
+  if (runtime === 'binary' || options.tls !== undefined || options.authTokenTtlSeconds !== undefined) throw new Error(`cannot start etcd for tests: no executable ${binary} on PATH`);
   return startEtcdContainer({
     image: options.image ?? 'quay.io/coreos/etcd:v3.5.17',
     startTimeoutMs: options.startTimeoutMs ?? 120_000,

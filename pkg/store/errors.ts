@@ -75,8 +75,11 @@ function describeCause(cause: unknown): string {
   return String(cause);
 }
 
-/** etcd3's errors when etcd refuses the configured user, password or their permissions. */
-const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['EtcdAuthenticationFailedError', 'EtcdInvalidAuthTokenError', 'EtcdPermissionDeniedError']);
+/**
+ * etcd3's errors when etcd refuses the configured user, password or their permissions. Not
+ * EtcdInvalidAuthTokenError: a token etcd forgot (a restart, --auth-token-ttl) is renewed by logging in again.
+ */
+const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['EtcdAuthenticationFailedError', 'EtcdPermissionDeniedError']);
 
 /** True when etcd refused our credentials: a human must fix ETCD_USERNAME / ETCD_PASSWORD_FILE or the role. */
 export function isCredentialsRefused(err: unknown): boolean {

@@ -1,6 +1,6 @@
 import { BrokenCircuitError } from 'cockatiel';
-import { EtcdLeaseInvalidError, GRPCInvalidArgumentError, GRPCOutOfRangeError, GRPCUnavailableError } from 'etcd3';
-import { classify, parseInt64, toCompare, toKeyValue } from './etcd-convert';
+import { EtcdInvalidAuthTokenError, EtcdLeaseInvalidError, EtcdPermissionDeniedError, GRPCInvalidArgumentError, GRPCOutOfRangeError, GRPCUnauthenticatedError, GRPCUnavailableError } from 'etcd3';
+import { classify, isEtcdInvalidTokenError, parseInt64, toCompare, toKeyValue } from './etcd-convert';
 import { isCompacted, isLeaseNotFound, isRetriable } from './errors';
 
 describe('parseInt64', () => {
@@ -67,5 +67,17 @@ describe('classify', () => {
     const err = new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: duplicate key given in txn request');
     expect(classify(err, { operation: 'txn' })).toBe(err);
     expect(isRetriable(err)).toBe(false);
+  });
+});
+
+describe('isEtcdInvalidTokenError (issue 17)', () => {
+  it.each([
+    ['a watch refused for a token etcd forgot', new EtcdInvalidAuthTokenError('Watcher canceled: rpc error: code = Unauthenticated desc = etcdserver: invalid auth token'), true],
+    ['gRPC UNAUTHENTICATED', new GRPCUnauthenticatedError('16 UNAUTHENTICATED'), true],
+    ['a permission the role lacks', new EtcdPermissionDeniedError('etcdserver: permission denied'), false],
+    ['a dropped connection', new GRPCUnavailableError('14 UNAVAILABLE: Connection dropped'), false],
+    ['text alone', new Error('etcdserver: invalid auth token'), false],
+  ])('%s: %s', (_case, err, want) => {
+    expect(isEtcdInvalidTokenError(err)).toBe(want);
   });
 });

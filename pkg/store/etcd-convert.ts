@@ -5,7 +5,7 @@
 // no code of their own, so those two are recognised by etcd's fixed server messages, here only.
 import type * as etcd from 'etcd3';
 import { isBrokenCircuitError } from 'cockatiel';
-import { EtcdLeaseInvalidError, EtcdWatchStreamEnded, isRecoverableError } from 'etcd3';
+import { EtcdInvalidAuthTokenError, EtcdLeaseInvalidError, EtcdWatchStreamEnded, GRPCUnauthenticatedError, isRecoverableError } from 'etcd3';
 import { CompactedRevisionError, LeaseNotFoundError, StoreUnavailableError } from './errors';
 import type { Compare, CompareOp, CompareTarget, KeyValue, TxnOp, WatchEvent } from './store';
 
@@ -104,6 +104,16 @@ const COMPACTED_MESSAGE = 'required revision has been compacted';
 
 export function isEtcdCompactedError(err: unknown): boolean {
   return err instanceof Error && err.message.includes(COMPACTED_MESSAGE);
+}
+
+/**
+ * True when etcd did not know the auth token a call or a watch creation carried: etcd forgets every
+ * token when it restarts and drops one idle for --auth-token-ttl (300 s by default). Not a refusal of
+ * the user: a new token (a new Authenticate) is the cure. etcd3 types it from the message, also the
+ * cancel reason of a refused watch ("rpc error: code = Unauthenticated desc = etcdserver: invalid auth token").
+ */
+export function isEtcdInvalidTokenError(err: unknown): boolean {
+  return err instanceof EtcdInvalidAuthTokenError || err instanceof GRPCUnauthenticatedError;
 }
 
 /**

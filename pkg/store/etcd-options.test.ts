@@ -27,7 +27,7 @@ describe('resolveEtcdOptions', () => {
     ['a CA file with http', { caFile: '/ca.pem' }, /need https:\/\/ endpoints/],
     ['a certificate without its key', { endpoints: ['https://a:2379'], certFile: '/cert.pem' }, /certFile and keyFile go together/],
     ['a user without a password file', { username: 'root' }, /username and passwordFile go together/],
-    ['a zero call timeout', { callTimeoutMs: 0 }, /callTimeoutMs must be an integer >= 1/],
+    ['a zero call timeout', { callTimeoutMs: 0 }, /callTimeoutMs must be an integer ≥ 1/],
   ])('refuses %s, naming the option and the rule', async (_case, options, message) => {
     await expect(resolveEtcdOptions({ endpoints: ['http://127.0.0.1:2379'], ...options }, clock)).rejects.toThrow(message);
   });

@@ -10,7 +10,7 @@ import { isRecoverableError } from 'etcd3';
 import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, noop } from 'cockatiel';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
-import { requireInteger } from './checks';
+import { requireNumber } from '../options';
 
 export interface EtcdStoreOptions {
   /** Client URLs, all http:// or all https:// (ETCD_ENDPOINTS). At least one. */
@@ -41,6 +41,7 @@ export interface EtcdStoreOptions {
 export interface ResolvedEtcdOptions {
   readonly client: IOptions;
   readonly callTimeoutMs: number;
+  readonly watchMaxBackoffMs: number;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 5_000;
@@ -50,9 +51,9 @@ const DEFAULT_WATCH_MAX_BACKOFF_MS = 1_000;
 /** Checks the options (throwing with the field and the rule) and reads the files they name. */
 export async function resolveEtcdOptions(options: EtcdStoreOptions, clock: Clock): Promise<ResolvedEtcdOptions> {
   const isTls = checkEndpoints(options.endpoints);
-  const callTimeoutMs = requireInteger(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, 'callTimeoutMs', 1);
-  const probeAfterMs = requireInteger(options.probeAfterMs ?? DEFAULT_PROBE_AFTER_MS, 'probeAfterMs', 0);
-  const watchMaxBackoffMs = requireInteger(options.watchMaxBackoffMs ?? DEFAULT_WATCH_MAX_BACKOFF_MS, 'watchMaxBackoffMs', 1);
+  const callTimeoutMs = requireNumber('EtcdStore', 'callTimeoutMs', options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, 'positiveInteger');
+  const probeAfterMs = requireNumber('EtcdStore', 'probeAfterMs', options.probeAfterMs ?? DEFAULT_PROBE_AFTER_MS, 'nonNegativeInteger');
+  const watchMaxBackoffMs = requireNumber('EtcdStore', 'watchMaxBackoffMs', options.watchMaxBackoffMs ?? DEFAULT_WATCH_MAX_BACKOFF_MS, 'positiveInteger');
   if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
     throw new Error('EtcdStore options certFile and keyFile go together: give both or neither');
   }
@@ -95,7 +96,7 @@ export async function resolveEtcdOptions(options: EtcdStoreOptions, clock: Clock
     if (password.length === 0) throw new Error(`EtcdStore option passwordFile: ${options.passwordFile} is empty`);
     client.auth = { username: options.username, password };
   }
-  return { client, callTimeoutMs };
+  return { client, callTimeoutMs, watchMaxBackoffMs };
 }
 
 /** Returns whether the endpoints use TLS; throws unless they are http(s) URLs of one scheme. */

@@ -4,7 +4,8 @@
 // Clock and can stop them. Failures come back classified (errors.ts): transient ones as
 // StoreUnavailableError. Only idempotent calls are retried here (once, after a short backoff); a
 // write whose outcome is unknown is left to the caller, who knows whether repeating it is safe.
-import type { IOptions } from 'etcd3';
+// Watches run on their own etcd3 client (etcd-watch-connection.ts), replaced when etcd refuses a
+// watch creation: with auth, etcd3 re-sends a token etcd has forgotten (issue 17).
 import { Etcd3, EtcdLeaseInvalidError, isRecoverableError } from 'etcd3';
 import { ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import type { IPolicy } from 'cockatiel';
@@ -15,10 +16,11 @@ import { NOOP_LOGGER } from '../observability';
 import { pageSizeOf, requireInteger, requireKey, requireValidCompare, requireValidOps } from './checks';
 import type { CallContext } from './etcd-convert';
 import { classify, isEtcdCompactedError, parseInt64, rangeResult, toCompare, toKeyValue, toRequestOp } from './etcd-convert';
-import type { EtcdStoreOptions } from './etcd-options';
+import type { EtcdStoreOptions, ResolvedEtcdOptions } from './etcd-options';
 import { resolveEtcdOptions } from './etcd-options';
 import { EtcdWatch } from './etcd-watch';
-import { TIMED_OUT, withinMs } from './deadline';
+import { etcd3WatchClient, WatchConnection } from './etcd-watch-connection';
+import { TIMED_OUT, withinMs } from '../wait';
 import { CompactedRevisionError, LeaseNotFoundError, StoreUnavailableError } from './errors';
 import { keyAfter, prefixEnd } from './keys';
 import type {
@@ -31,6 +33,9 @@ export class EtcdStore implements Store {
   private readonly logger: Logger;
   private readonly callTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
+  private readonly watchConnection: WatchConnection;
+  /** Whether the client authenticates (a watch that does not open may then be a refusal nobody saw). */
+  private readonly isAuthenticated: boolean;
   /** Retries an idempotent call once, shortly after a transient failure (often a reset connection). */
   private readonly idempotent: IPolicy = retry(handleWhen(isRecoverableError), {
     maxAttempts: 1,
@@ -40,18 +45,28 @@ export class EtcdStore implements Store {
   /** The last transport failure, reported in place of "circuit open", which names no cause (issue 17: a refused certificate). */
   private lastTransportFailure: Error | undefined;
 
-  private constructor(client: IOptions, callTimeoutMs: number, clock: Clock, logger: Logger) {
-    this.client = new Etcd3(client);
-    this.callTimeoutMs = callTimeoutMs;
+  private constructor(resolved: ResolvedEtcdOptions, clock: Clock, logger: Logger) {
+    this.client = new Etcd3(resolved.client);
+    this.callTimeoutMs = resolved.callTimeoutMs;
     this.clock = clock;
     this.logger = logger;
+    this.isAuthenticated = resolved.client.auth !== undefined;
+    this.watchConnection = new WatchConnection({
+      createClient: () => etcd3WatchClient(resolved.client),
+      minReplaceIntervalMs: resolved.watchMaxBackoffMs,
+      onReplaced: () => {
+        for (const w of this.watches) w.reopen();
+      },
+      clock,
+      logger,
+    });
   }
 
   /** Checks the options and reads their files; does not reach etcd (the client connects on first use). */
   static async connect(options: EtcdStoreOptions): Promise<EtcdStore> {
     const clock = options.clock ?? new SystemClock();
     const resolved = await resolveEtcdOptions(options, clock);
-    return new EtcdStore(resolved.client, resolved.callTimeoutMs, clock, options.logger ?? NOOP_LOGGER);
+    return new EtcdStore(resolved, clock, options.logger ?? NOOP_LOGGER);
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -98,14 +113,14 @@ export class EtcdStore implements Store {
   async watch(prefix: string, fromRevision: number, handler: WatchHandler): Promise<Watch> {
     requireInteger(fromRevision, 'fromRevision', 0);
     this.assertOpen();
-    const builder = this.client.watch().prefix(prefix);
-    if (fromRevision > 0) builder.startRevision(String(fromRevision));
     const watch: EtcdWatch = new EtcdWatch({
-      // watcher(), not create(): our listeners must be on before the first response can arrive.
-      watcher: builder.watcher(),
+      openWatcher: (startRevision) => this.watchConnection.watcher(prefix, startRevision),
       fromRevision,
       handler,
       classifyCancel: (err, resume) => this.classifyWatchCancel(prefix, err, resume),
+      onCreateRefused: (watcher, err) => {
+        if (this.watchConnection.isCurrent(watcher)) this.watchConnection.replace(`etcd refused a watch: ${err.message}`);
+      },
       cancelTimeoutMs: this.callTimeoutMs,
       clock: this.clock,
       onEnded: () => this.watches.delete(watch),
@@ -114,6 +129,9 @@ export class EtcdStore implements Store {
     this.watches.add(watch);
     if ((await withinMs(watch.whenConnected(), this.callTimeoutMs, this.clock)) === TIMED_OUT) {
       await watch.close();
+      // etcd3 creates no watch on a stream after a refused create; a refusal for a watcher already
+      // closed reaches no one, so under auth a watch that does not open renews the connection (issue 17).
+      if (this.isAuthenticated) this.watchConnection.replace('a watch did not open in time');
       throw new StoreUnavailableError('watch', new Error(`etcd did not open the watch within ${this.callTimeoutMs} ms`));
     }
     return watch;
@@ -176,6 +194,7 @@ export class EtcdStore implements Store {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.watches].map((w) => w.close()));
+      this.watchConnection.close();
       this.client.close();
     })();
     return this.closing;

@@ -4,6 +4,8 @@
 import type { Clock, Timer } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
+import { requireAtMost, requireNumber } from '../options';
+import { backoffMs, TIMED_OUT, withinMs } from '../wait';
 import { isCredentialsRefused, isTlsFailure } from './errors';
 
 export interface ReachabilityOptions {
@@ -43,12 +45,9 @@ export class EtcdReachability {
   constructor(private readonly options: ReachabilityOptions) {
     this.intervalMs = options.intervalMs ?? 5_000;
     this.timeoutMs = options.timeoutMs ?? 2_000;
-    this.initialBackoffMs = options.initialBackoffMs ?? 250;
-    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.maxBackoffMs = requireNumber('EtcdReachability', 'maxBackoffMs', options.maxBackoffMs ?? 10_000, 'positive');
+    this.initialBackoffMs = requireAtMost('EtcdReachability', 'initialBackoffMs', requireNumber('EtcdReachability', 'initialBackoffMs', options.initialBackoffMs ?? 250, 'positive'), 'maxBackoffMs', this.maxBackoffMs);
     this.logger = options.logger ?? NOOP_LOGGER;
-    if (this.initialBackoffMs > this.maxBackoffMs) {
-      throw new RangeError(`initialBackoffMs (${this.initialBackoffMs}) must not exceed maxBackoffMs (${this.maxBackoffMs})`);
-    }
   }
 
   /** Pings now and keeps pinging until stop(). */
@@ -75,7 +74,7 @@ export class EtcdReachability {
     this.timer?.cancel();
     let ok: boolean;
     try {
-      await withTimeout(this.options.ping(), this.timeoutMs, this.options.clock);
+      if ((await withinMs(this.options.ping(), this.timeoutMs, this.options.clock)) === TIMED_OUT) throw new Error(`no answer within ${this.timeoutMs} ms`);
       ok = true;
       this.lastError = undefined;
     } catch (err: unknown) {
@@ -109,16 +108,6 @@ export class EtcdReachability {
 
   private nextDelayMs(): number {
     if (this.failures === 0) return this.intervalMs;
-    return Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** Math.min(this.failures - 1, 30));
+    return backoffMs({ baseMs: this.initialBackoffMs, maxMs: this.maxBackoffMs }, this.failures - 1);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, clock: Clock): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = clock.setTimer(timeoutMs, () => reject(new Error(`no answer within ${timeoutMs} ms`)));
-    promise.then(
-      (value) => { timer.cancel(); resolve(value); },
-      (err: unknown) => { timer.cancel(); reject(err instanceof Error ? err : new Error(String(err))); },
-    );
-  });
 }
