@@ -1,7 +1,8 @@
 // The Lablet scheduler service, wired in run order: environment and configuration -> logger ->
 // HTTP server (health first, before etcd is reached) -> etcd client -> informer and elector (the
-// scheduler service) -> while leading, placing -> on SIGTERM stop taking work, drain within a bound,
-// resign, exit 0. Each step logs one constant message; a failed step exits non-zero.
+// scheduler service) -> while leading, placing -> on SIGTERM stop taking work, drain within one bound
+// (owned here: every step of the drain ends by the same deadline), resign, exit 0. Each step logs one
+// constant message; a failed step exits non-zero (the cache not syncing within its bound included).
 // The OpenTelemetry SDK starts first, before anything loads node:http (issue 11; OTEL_* variables).
 import { telemetry } from './pkg/observability/bootstrap';
 import { SchedulerService } from './controllers/scheduler';
@@ -12,11 +13,17 @@ import { HttpControlPlaneClient } from './pkg/controlplane';
 import { EventLoopCheck, HealthChecks, HttpServer } from './pkg/httpserver';
 import { configRefusedEvent, eventRecorderFor, leadershipEvent } from './pkg/kubernetes';
 import type { Logger } from './pkg/observability';
-import { OtelMetrics, OtelTracing, PROMETHEUS_CONTENT_TYPE, SecretRegistry, startPrometheusMetrics, WinstonLogger } from './pkg/observability';
+import { OtelMetrics, PROMETHEUS_CONTENT_TYPE, startPrometheusMetrics } from './pkg/metrics';
+import { OtelTracing, SecretRegistry, WinstonLogger } from './pkg/observability';
 import { EtcdReachability, EtcdStore } from './pkg/store';
+import { Deadline, TIMED_OUT } from './pkg/wait';
 
 /** How long SIGTERM may take before in-flight work is abandoned (the pod's grace period is longer). */
 const SHUTDOWN_BOUND_MS = 10_000;
+/** The share of the bound in-flight writes get, so the lease is revoked (fencing them) in the rest. */
+const WRITES_SHARE_MS = SHUTDOWN_BOUND_MS / 2;
+/** The most Kubernetes Events in flight may take at shut-down. */
+const EVENTS_FLUSH_MS = 1_000;
 /** /healthz fails when the event loop was held up longer than this since the previous probe. */
 const MAX_EVENT_LOOP_DELAY_MS = 5_000;
 /** How long flushing spans may take at exit (with no collector listening, the exporter would wait). */
@@ -58,7 +65,7 @@ async function main(): Promise<number> {
 
   const store = await EtcdStore.connect({ ...env.etcd, logger: rootLogger.child({ component: 'etcd' }) });
   const reachability = new EtcdReachability({ ping: () => store.currentRevision(), clock, logger: rootLogger.child({ component: 'etcd' }) });
-  readiness.add('etcd', () => ({ ok: reachability.isReachable(), ...optional('detail', reachability.detail()) }));
+  readiness.add('etcd', () => ({ ok: reachability.isReachable(), detail: reachability.detail() }));
   reachability.start();
   logger.info('etcd client started');
 
@@ -69,9 +76,9 @@ async function main(): Promise<number> {
     baseUrl: env.controlPlane.url,
     schedulerId: env.schedulerId,
     clock,
-    ...optional('apiKey', env.controlPlane.apiKey),
-    ...optional('apiKeyFile', env.controlPlane.apiKeyFile),
-    ...optional('caFile', env.controlPlane.caFile),
+    apiKey: env.controlPlane.apiKey,
+    apiKeyFile: env.controlPlane.apiKeyFile,
+    caFile: env.controlPlane.caFile,
     timeoutMs: config.controlPlane.timeoutMs,
     qps: config.controlPlane.qps,
     burst: config.controlPlane.burst,
@@ -104,23 +111,31 @@ async function main(): Promise<number> {
   scheduler.start();
   logger.info('scheduler started', { schedulerId: env.schedulerId });
 
-  await waitForTermination(logger);
+  const failure = await Promise.race([waitForTermination(logger).then(() => undefined), scheduler.failure]);
+  if (failure !== undefined) {
+    // As client-go's WaitForCacheSync callers do: a replica whose cache cannot sync exits, so that it
+    // is restarted and a standby may lead meanwhile.
+    logger.error('cache did not sync; exiting', { error: failure.message, caches: failure.caches, timeoutMs: failure.timeoutMs, prefix: env.etcd.prefix });
+    process.stderr.write(`lablet-scheduler: cannot go on: ${failure.message} (etcd ${env.etcd.endpoints.join(',')}, prefix ${env.etcd.prefix})\n`);
+  }
+  // One bound for the whole drain; each step below ends by this deadline (or a share of it).
+  const deadline = new Deadline(clock, SHUTDOWN_BOUND_MS);
   logger.info('shutting down', { boundMs: SHUTDOWN_BOUND_MS });
-  const drained = await within(SHUTDOWN_BOUND_MS, async () => {
+  const drained = (await deadline.race((async () => {
     configWatcher.stop();
-    const writesFinished = await scheduler.stop(SHUTDOWN_BOUND_MS / 2);
-    await events.flush(1_000);
+    const writesFinished = await scheduler.stop({ writes: deadline.sooner(WRITES_SHARE_MS), rest: deadline });
+    await events.flush(deadline.sooner(EVENTS_FLUSH_MS).remainingMs());
     if (!writesFinished) logger.warn('in-flight writes abandoned at shut-down');
     client.close();
     reachability.stop();
     await store.close();
     await http.close();
-  });
+  })())) !== TIMED_OUT;
   eventLoop.stop();
   const flushed = await telemetry.shutdown(TELEMETRY_SHUTDOWN_BOUND_MS, clock);
   await prometheus.shutdown();
   logger.info('stopped', { drained, telemetryFlushed: flushed });
-  return 0;
+  return failure === undefined ? 0 : 1;
 }
 
 function waitForTermination(logger: Logger): Promise<void> {
@@ -134,20 +149,6 @@ function waitForTermination(logger: Logger): Promise<void> {
   });
 }
 
-/** Runs work, giving up waiting after boundMs; resolves true when it finished in time. */
-async function within(boundMs: number, work: () => Promise<void>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), boundMs); });
-  try {
-    return await Promise.race([work().then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
-}
 
 main().then(
   (code) => process.exit(code),

@@ -24,7 +24,8 @@ import { ConfigHolder, parseConfig } from '../pkg/config';
 import { HttpControlPlaneClient } from '../pkg/controlplane';
 import { leaderKey } from '../pkg/objects';
 import type { SchedulerServiceOptions } from '../controllers/scheduler';
-import { NOOP_LOGGER, OtelMetrics, OtelTracing, startPrometheusMetrics } from '../pkg/observability';
+import { OtelMetrics, startPrometheusMetrics } from '../pkg/metrics';
+import { NOOP_LOGGER, OtelTracing } from '../pkg/observability';
 import type { Tracing } from '../pkg/observability';
 import { EtcdStore } from '../pkg/store';
 import { freePort } from '../e2e/support/scheduler-process';
@@ -157,7 +158,7 @@ async function arrivalsProcess(spec: { endpoints: string[]; prefix: string; coun
 }
 
 function client(url: string, inFlight: number, tracing?: Tracing): HttpControlPlaneClient {
-  return new HttpControlPlaneClient({ baseUrl: url, schedulerId: 'bench', qps: 1_000_000, burst: 1_000_000, maxSockets: inFlight, ...(tracing === undefined ? {} : { tracing }) });
+  return new HttpControlPlaneClient({ baseUrl: url, schedulerId: 'bench', qps: 1_000_000, burst: 1_000_000, maxSockets: inFlight, tracing });
 }
 
 /** Schedule calls to send, in order: instance li-{instance} on workerId. */

@@ -25,7 +25,8 @@ import { ConfigHolder, parseConfig } from '../pkg/config';
 import type { ControlPlaneClient, ScaleUpAccepted, ScheduleAccepted } from '../pkg/controlplane';
 import { anInstance, aWorker } from '../pkg/objects/testing';
 import type { Tracing } from '../pkg/observability';
-import { OtelMetrics, OtelTracing, startPrometheusMetrics, WinstonLogger } from '../pkg/observability';
+import { OtelMetrics, startPrometheusMetrics } from '../pkg/metrics';
+import { OtelTracing, WinstonLogger } from '../pkg/observability';
 import { InMemoryStore } from '../pkg/store';
 import { fmt, loadKeys } from './support';
 
@@ -103,7 +104,7 @@ async function round(mode: Mode): Promise<Figures> {
   const config = new ConfigHolder(parseConfig(''));
   const service = new SchedulerService({
     store, client: acceptingClient, prefix: PREFIX, schedulerId: 'bench', config, clock, logger,
-    ...(tracing === undefined ? {} : { tracing }),
+    tracing,
     metrics: m === undefined ? { metrics: scheduler } : {
       metrics: scheduler, queueMetrics: m.queue, runnerMetrics: m.runner, informer: m.informer, elector: m.elector,
       malformedValue: (kind) => m.cache.malformedValue(kind),

@@ -68,7 +68,7 @@ async function round(keys: readonly string[], order: KeyOrder<Rank> | undefined)
     queue.add(key);
   }
   const churn = keys.length / ((performance.now() - t0) / 1000);
-  if (queue.len() !== keys.length) throw new Error(`bench: expected ${keys.length} queued, found ${queue.len()}`);
+  if (queue.snapshot().queued !== keys.length) throw new Error(`bench: expected ${keys.length} queued, found ${queue.snapshot().queued}`);
   queue.shutDown();
   return { add, getDone, churn };
 }

@@ -28,7 +28,7 @@ describe('leader election across scheduler processes', () => {
 
   /** A cluster whose leader's schedule call for li-1 is held in the API, and that leader, SIGTERMed. */
   const terminateWithHeldWrite = async (name: string, configYaml?: string): Promise<{ c: Cluster; first: Leadership; held: HeldSchedule; proc: SchedulerProcess }> => {
-    const c = (cluster = await Cluster.start({ endpoints: etcd.endpoints, prefix: uniquePrefix(name), ...(configYaml === undefined ? {} : { configYaml }) }));
+    const c = (cluster = await Cluster.start({ endpoints: etcd.endpoints, prefix: uniquePrefix(name), configYaml }));
     await c.putWorkers([worker('w-1')]);
     const first = await c.waitForSoleLeader();
     const held = c.api.faults.holdNextSchedule();

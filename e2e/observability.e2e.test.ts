@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { DevControlPlaneApi } from '../dev/controlplane-api';
 import { start as startDevApi } from '../dev/controlplane-api';
 import { aWorker, anInstance } from '../pkg/objects/testing';
-import { parseExposition } from '../pkg/observability/testing';
+import { parseExposition } from '../pkg/metrics/testing';
 import { EtcdStore } from '../pkg/store';
 import type { EtcdHandle } from './harness';
 import { startEtcd, uniquePrefix, waitFor } from './harness';

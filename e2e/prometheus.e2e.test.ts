@@ -13,9 +13,9 @@ import { start as startDevApi } from '../dev/controlplane-api';
 import { aWorker, anInstance } from '../pkg/objects/testing';
 import {
   ALERT_TESTS_FILE, RULES_FILE_NAME, alertRules, dashboardQueries, dashboardVariables, rulesFileText,
-} from '../pkg/observability/monitoring-testing';
-import type { Query } from '../pkg/observability/monitoring-testing';
-import { parseExposition } from '../pkg/observability/testing';
+} from '../pkg/metrics/monitoring-testing';
+import type { Query } from '../pkg/metrics/monitoring-testing';
+import { parseExposition } from '../pkg/metrics/testing';
 import { EtcdStore } from '../pkg/store';
 import type { EtcdHandle } from './harness';
 import { startEtcd, uniquePrefix, waitFor } from './harness';

@@ -4,6 +4,7 @@
 // the cache then shows, including a placement the previous leader made before the new term began.
 import { FakeClock } from '../../pkg/clock';
 import { defaultConfig } from '../../pkg/config';
+import { isCacheSyncTimeout } from '../../pkg/controller';
 import { LabletCache } from '../../pkg/informer';
 import type { InstanceBuilder, WorkerBuilder } from '../../pkg/objects/testing';
 import { aWorker, anInstance } from '../../pkg/objects/testing';
@@ -121,5 +122,19 @@ describe('a new leader catching up to its token', () => {
     await t.settle();
     expect(t.client.calls).toEqual([]);
     expect(t.controller.isPlacing()).toBe(false);
+  });
+
+  it('fails the term, naming the cache and the revision, when the cache has not caught up within cacheSyncTimeoutMs', async () => {
+    const t = fixture();
+    t.put(11, 'workers', aWorker('w-1'));
+    t.put(12, 'instances', anInstance('li-1'));
+    let failure: unknown;
+    const leading = t.lead().catch((err: unknown) => { failure = err; });
+    await t.clock.tick(119_999);
+    expect(failure).toBeUndefined();
+    await t.clock.tick(1);
+    await leading;
+    expect(isCacheSyncTimeout(failure) && failure.caches).toEqual([`lablet cache (PREFIX/: instances, workers, leader key) up to revision ${TOKEN}`]);
+    expect([t.client.calls, t.controller.isPlacing()]).toEqual([[], false]);
   });
 });

@@ -6,7 +6,7 @@
 import type { Clock, Timer } from '../../pkg/clock';
 import type { SchedulerConfig } from '../../pkg/config';
 import type { RunnerMetrics } from '../../pkg/controller';
-import { Runner } from '../../pkg/controller';
+import { CacheSyncTimeoutError, Runner } from '../../pkg/controller';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
 import type { LabletCache } from '../../pkg/informer';
 import type { LabletInstance } from '../../pkg/objects';
@@ -16,24 +16,25 @@ import { NOOP_LOGGER } from '../../pkg/observability';
 import type { Placer } from '../../pkg/placement';
 import { createPlacer, Snapshot } from '../../pkg/placement';
 import type { QueueMetrics, QueueSnapshot } from '../../pkg/workqueue';
+import { requireNumber } from '../../pkg/options';
+import { TIMED_OUT, withinMs } from '../../pkg/wait';
 import { ControllerRateLimiter, RateLimitingQueue } from '../../pkg/workqueue';
-import { AssumedPlacements } from './assumptions';
 import type { DecisionView } from './decisions';
 import { DecisionLog } from './decisions';
 import { Enqueuer } from './enqueue';
 import { FleetSync } from './fleet-sync';
-import { InstanceStates } from './instance-states';
 import type { ScaleUpMetrics, SchedulerMetrics } from './metrics';
 import type { CacheRevision, TermSource } from './reconciler';
 import { SchedulerReconciler } from './reconciler';
-import { ApiRejections } from './rejections';
 import type { PlacementRank } from './timing';
 import { compareRanks, rankOf } from './timing';
-import { ReportThrottle } from './unschedulable';
+import { TermMemory } from './term-memory';
 import { ScaleUpPlanner } from './scale-up';
 import { readiness } from './timing';
 
 const INCOMING_STATUSES = ['PENDING', 'PROVISIONING', 'STARTING'] as const;
+/** The cache a term waits for, as named when it does not sync in time. */
+const CACHE_NAME = 'lablet cache (PREFIX/: instances, workers, leader key)';
 
 /** The informer as the controller needs it (PrefixInformer fits). */
 export interface SyncedCache extends CacheRevision {
@@ -58,6 +59,8 @@ export interface SchedulerControllerOptions {
   readonly tracing?: Tracing;
   /** Bound on draining in-flight writes when a term ends, ms. Default 10,000. */
   readonly drainTimeoutMs?: number;
+  /** Bound on a term's wait for the cache's first full list, ms; past it the term fails. Default 120,000. */
+  readonly cacheSyncTimeoutMs?: number;
 }
 
 /** scheduler_pending_instances{queue} (contract §4). */
@@ -73,12 +76,10 @@ export class SchedulerController {
   private readonly queue: RateLimitingQueue<PlacementRank>;
   private readonly rateLimiter: ControllerRateLimiter;
   private readonly runner: Runner;
-  private readonly assumptions: AssumedPlacements;
-  private readonly rejections = new ApiRejections();
-  private readonly states = new InstanceStates();
-  private readonly reports = new ReportThrottle();
+  private readonly memory = new TermMemory(this.snapshot);
   private readonly decisions = new DecisionLog();
   private readonly logger: Logger;
+  private readonly cacheSyncTimeoutMs: number;
   private activeToken: number | undefined;
   private running: Promise<void> = Promise.resolve();
   private resyncTimer: Timer | undefined;
@@ -88,14 +89,15 @@ export class SchedulerController {
 
   constructor(private readonly o: SchedulerControllerOptions) {
     this.logger = o.logger ?? NOOP_LOGGER;
+    this.cacheSyncTimeoutMs = requireNumber('SchedulerController', 'cacheSyncTimeoutMs', o.cacheSyncTimeoutMs ?? 120_000, 'positive');
     const config = o.config();
-    this.assumptions = new AssumedPlacements(this.snapshot);
-    o.cache.addListener(new FleetSync(this.snapshot, (id) => this.settle(id)));
+    // The cache shows the instance out of the scheduler's hands: forget everything about it.
+    o.cache.addListener(new FleetSync(this.snapshot, (id) => this.memory.forget(id)));
     o.cache.addListener(
       new Enqueuer({
         add: (id) => this.queue.add(id),
-        unschedulableIds: () => this.states.idsIn('unschedulable'),
-        refusedBy: (workerId) => this.rejections.instancesRefusedBy(workerId),
+        unschedulableIds: () => this.memory.states.idsIn('unschedulable'),
+        refusedBy: (workerId) => this.memory.rejections.instancesRefusedBy(workerId),
         isActive: () => this.activeToken !== undefined,
       }),
     );
@@ -104,7 +106,7 @@ export class SchedulerController {
       clock: o.clock,
       rateLimiter: this.rateLimiter,
       order: { rankOf: (id: string) => rankOf(id, o.cache.instance(id)?.instance), compare: compareRanks },
-      ...(o.queueMetrics === undefined ? {} : { metrics: o.queueMetrics }),
+      metrics: o.queueMetrics,
     });
     const scaleUp = new ScaleUpPlanner({
       client: o.client,
@@ -122,10 +124,7 @@ export class SchedulerController {
       cache: o.cache,
       cacheRevision: o.informer,
       snapshot: this.snapshot,
-      assumptions: this.assumptions,
-      rejections: this.rejections,
-      states: this.states,
-      reports: this.reports,
+      memory: this.memory,
       decisions: this.decisions,
       client: o.client,
       terms: o.terms,
@@ -134,25 +133,27 @@ export class SchedulerController {
       requeue: (id) => this.queue.add(id),
       clock: o.clock,
       logger: this.logger,
-      ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
-      ...(o.tracing === undefined ? {} : { tracing: o.tracing }),
+      metrics: o.metrics,
+      tracing: o.tracing,
     });
     this.runner = new Runner({
       queue: this.queue,
       reconciler,
-      hasSynced: () => o.informer.hasSynced(),
+      caches: [{ name: CACHE_NAME, hasSynced: () => o.informer.hasSynced() }],
+      syncTimeoutMs: this.cacheSyncTimeoutMs,
       clock: o.clock,
       workers: () => o.config().reconcile.workers, // read at each term's start (issue 10)
       drainTimeoutMs: o.drainTimeoutMs ?? 10_000,
       keyLogField: 'instanceId',
       logger: this.logger,
-      ...(o.runnerMetrics === undefined ? {} : { metrics: o.runnerMetrics }),
+      metrics: o.runnerMetrics,
     });
   }
 
   /**
    * Runs one term: waits for the cache to reach the term's token, queues every placeable instance and
-   * reconciles until the term's signal aborts. Resolves when the term's work has drained.
+   * reconciles until the term's signal aborts. Resolves when the term's work has drained; rejects
+   * with CacheSyncTimeoutError when the cache has not caught up within cacheSyncTimeoutMs.
    */
   async lead(term: Term): Promise<void> {
     const previous = this.running;
@@ -160,12 +161,11 @@ export class SchedulerController {
     this.running = new Promise<void>((resolve) => { finish = resolve; });
     try {
       await previous;
-      try {
-        await this.o.informer.waitForRevision(term.token, term.signal);
-      } catch {
-        return; // the term ended before the cache caught up
-      }
-      this.resetMemory();
+      const caughtUp = this.o.informer.waitForRevision(term.token, term.signal).then(() => true, () => false);
+      const answer = await withinMs(caughtUp, this.cacheSyncTimeoutMs, this.o.clock);
+      if (answer === TIMED_OUT) throw new CacheSyncTimeoutError([`${CACHE_NAME} up to revision ${term.token}`], this.cacheSyncTimeoutMs);
+      if (!answer) return; // the term ended before the cache caught up
+      this.memory.clear();
       this.activeToken = term.token;
       this.logger.info('placing', { fencingToken: term.token });
       this.enqueueAllPending();
@@ -174,7 +174,7 @@ export class SchedulerController {
     } finally {
       if (this.activeToken === term.token) this.activeToken = undefined;
       this.resyncTimer?.cancel();
-      this.resetMemory();
+      this.memory.clear();
       finish();
     }
   }
@@ -208,30 +208,22 @@ export class SchedulerController {
     return {
       active: q.queued + q.processing,
       backoff: q.backoff,
-      waiting_timeslot: this.states.count('waitingTimeslot'),
-      unschedulable: this.states.count('unschedulable'),
+      waiting_timeslot: this.memory.states.count('waitingTimeslot'),
+      unschedulable: this.memory.states.count('unschedulable'),
     };
   }
 
   assumedCount(): number {
-    return this.assumptions.size;
+    return this.memory.assumptions.size;
   }
 
   /**
    * Process shut-down: takes no more keys, lets in-flight writes finish for up to boundMs, and
    * resolves true when they did (false: they were abandoned; the term's revocation fences them).
    */
-  async shutDown(boundMs: number): Promise<boolean> {
+  shutDown(boundMs: number): Promise<boolean> {
     this.resyncTimer?.cancel();
-    this.queue.shutDown();
-    const bound = new AbortController();
-    const drained = this.running.then(() => true);
-    const gaveUp = this.o.clock.sleep(boundMs, bound.signal).then(() => false);
-    try {
-      return await Promise.race([drained, gaveUp]);
-    } finally {
-      bound.abort();
-    }
+    return this.queue.shutDownWithDrain(boundMs);
   }
 
   /**
@@ -264,7 +256,7 @@ export class SchedulerController {
   private *waitingInWindow(): Generator<LabletInstance> {
     const now = this.o.clock.now();
     const policy = this.o.config().timeslot;
-    for (const id of this.states.idsIn('unschedulable')) {
+    for (const id of this.memory.states.idsIn('unschedulable')) {
       const instance = this.o.cache.instance(id)?.instance;
       if (instance !== undefined && readiness(instance, now, policy).kind === 'ready') yield instance;
     }
@@ -280,24 +272,9 @@ export class SchedulerController {
     this.resyncTimer = this.o.clock.setTimer(this.o.config().reconcile.resyncIntervalSeconds * 1000, () => {
       if (term.signal.aborted) return;
       for (const id of this.o.cache.placeableIds()) {
-        if (this.states.stateOf(id) === undefined && this.assumptions.get(id) === undefined) this.queue.add(id);
+        if (this.memory.states.stateOf(id) === undefined && this.memory.assumptions.get(id) === undefined) this.queue.add(id);
       }
       this.armResync(term);
     });
-  }
-
-  /** The cache shows the instance out of the scheduler's hands: forget everything about it. */
-  private settle(instanceId: string): void {
-    this.assumptions.forget(instanceId);
-    this.states.forget(instanceId);
-    this.reports.forget(instanceId);
-    this.rejections.forget(instanceId);
-  }
-
-  private resetMemory(): void {
-    this.assumptions.clear();
-    this.rejections.clear();
-    this.states.clear();
-    this.reports.reset();
   }
 }

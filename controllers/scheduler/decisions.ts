@@ -4,6 +4,7 @@
 // In a dry run a record also holds the call it would have sent (contract §4).
 import type { ScheduleRequest, UnschedulableRequest } from '../../pkg/controlplane';
 import type { Decision } from '../../pkg/placement';
+import { requireNumber } from '../../pkg/options';
 
 /** A write a dry run decided on and did not send, as it would have gone out. */
 export interface UnsentCall {
@@ -47,7 +48,7 @@ export class DecisionLog {
   private readonly records = new Map<string, DecisionRecord>();
 
   constructor(private readonly capacity = 10_000) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`DecisionLog capacity must be an integer >= 1, got ${capacity}`);
+    requireNumber('DecisionLog', 'capacity', capacity, 'positiveInteger');
   }
 
   record(instanceId: string, record: DecisionRecord): void {

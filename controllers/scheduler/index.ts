@@ -3,5 +3,5 @@ export { SchedulerController } from './controller';
 export type { DecisionView } from './decisions';
 export type { AttemptResult, ForecastMetrics, ScaleUpMetrics, SchedulerMetrics } from './metrics';
 export { NOOP_FORECAST_METRICS, NOOP_SCALE_UP_METRICS, NOOP_SCHEDULER_METRICS } from './metrics';
-export type { LeadershipChange, SchedulerServiceOptions } from './service';
+export type { LeadershipChange, SchedulerServiceOptions, ShutdownBounds } from './service';
 export { SchedulerService } from './service';

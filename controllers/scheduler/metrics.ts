@@ -1,7 +1,7 @@
 // What the scheduler controller reports (contract §4 metric names; the OTel wiring lives in
 // pkg/observability, which also lists the label values every series starts with at 0). No-op
 // defaults keep call sites free of presence checks.
-import type { ATTEMPT_RESULTS, ScaleUpResult, ScaleUpTrigger } from '../../pkg/observability';
+import type { ATTEMPT_RESULTS, ScaleUpResult, ScaleUpTrigger } from '../../pkg/metrics';
 
 export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
 export type { ScaleUpResult, ScaleUpTrigger };

@@ -17,17 +17,17 @@ import { isPlaceable } from '../../pkg/objects';
 import type { Logger, SpanScope, Tracing } from '../../pkg/observability';
 import { NOOP_LOGGER, NOOP_TRACING } from '../../pkg/observability';
 import type { Placer, Snapshot } from '../../pkg/placement';
-import type { Assumption, AssumedPlacements } from './assumptions';
+import { backoffMs } from '../../pkg/wait';
+import type { Assumption } from './assumptions';
 import type { DecisionLog, UnsentCall } from './decisions';
 import { unsentReport, unsentSchedule } from './decisions';
-import type { InstanceStates } from './instance-states';
 import type { SchedulerMetrics } from './metrics';
 import { NOOP_SCHEDULER_METRICS } from './metrics';
-import type { ApiRejections } from './rejections';
 import { readiness } from './timing';
 import type { ReconcileAction } from './tracing';
 import { answerOf, ATTR, callFailure, placementAttributes, SPAN_PLACEMENT, SPAN_RECONCILE } from './tracing';
-import type { ReportThrottle, UnschedulableReport } from './unschedulable';
+import type { TermMemory } from './term-memory';
+import type { UnschedulableReport } from './unschedulable';
 import { invalidSpecReport, timeslotMissedReport } from './unschedulable';
 
 /** The cache as the reconciler reads it (LabletCache fits). */
@@ -57,10 +57,8 @@ export interface SchedulerReconcilerOptions {
   readonly cache: InstanceLister;
   readonly cacheRevision: CacheRevision;
   readonly snapshot: Snapshot;
-  readonly assumptions: AssumedPlacements;
-  readonly rejections: ApiRejections;
-  readonly states: InstanceStates;
-  readonly reports: ReportThrottle;
+  /** The term's memory of assumptions, refusals, states and sent reports. */
+  readonly memory: TermMemory;
   readonly decisions: DecisionLog;
   readonly client: ControlPlaneClient;
   readonly scaleUp: ScaleUpTrigger;
@@ -103,25 +101,25 @@ export class SchedulerReconciler implements Reconciler {
     }
     if (cached.isStale || !isPlaceable(cached.instance)) return {};
 
-    const assumed = this.o.assumptions.get(instanceId);
+    const assumed = this.o.memory.assumptions.get(instanceId);
     if (assumed !== undefined) {
       // An earlier write's outcome is unknown: send the same call again, unless the instance changed
       // since (then that write can no longer succeed: StaleRevision) or it belongs to another term.
       if (assumed.instanceRevision === cached.modRevision && assumed.fencingToken === term.token) return this.traced(instanceId, 'resend', () => this.write(assumed, term));
-      this.o.assumptions.forget(instanceId);
+      this.o.memory.assumptions.forget(instanceId);
     }
 
     const now = this.o.clock.now();
     const ready = readiness(cached.instance, now, config.timeslot);
     if (ready.kind === 'wait') {
-      this.o.states.markWaiting(instanceId);
+      this.o.memory.states.markWaiting(instanceId);
       return { requeueAfterMs: ready.delayMs };
     }
     if (ready.kind === 'missed') {
-      return this.traced(instanceId, 'report', () => this.reportInstead(instanceId, timeslotMissedReport(ready.end, this.o.states.markUnschedulable(instanceId)), term, config));
+      return this.traced(instanceId, 'report', () => this.reportInstead(instanceId, timeslotMissedReport(ready.end, this.o.memory.states.markUnschedulable(instanceId)), term, config));
     }
     // The API called this revision stale and named no newer one: wait for the instance to change.
-    if (this.o.rejections.isStaleRevision(instanceId, cached.modRevision)) return {};
+    if (this.o.memory.rejections.isStaleRevision(instanceId, cached.modRevision)) return {};
     return this.traced(instanceId, 'place', (span) => this.decide(cached, term, config, span));
   }
 
@@ -130,7 +128,7 @@ export class SchedulerReconciler implements Reconciler {
     return this.tracing.inSpanAsync(SPAN_RECONCILE, 'internal', async (span) => {
       // A report is an unschedulable result, a resend repeats a scheduled one; a placement sets its own.
       const known = action === 'report' ? 'unschedulable' : action === 'resend' ? 'scheduled' : undefined;
-      span.setAttributes({ [ATTR.instanceId]: instanceId, [ATTR.action]: action, [ATTR.attempt]: this.o.states.attempts(instanceId) + 1, [ATTR.result]: known });
+      span.setAttributes({ [ATTR.instanceId]: instanceId, [ATTR.action]: action, [ATTR.attempt]: this.o.memory.states.attempts(instanceId) + 1, [ATTR.result]: known });
       const result = await work(span);
       span.setAttributes({ [ATTR.requeueAfterMs]: result.requeueAfterMs });
       return result;
@@ -150,7 +148,7 @@ export class SchedulerReconciler implements Reconciler {
   private async decide(cached: CachedInstance, term: Term, config: SchedulerConfig, span: SpanScope): Promise<Result> {
     const { instance, modRevision } = cached;
     const started = this.o.clock.monotonicNow();
-    const rejected = this.o.rejections.refusedFor(instance.id, modRevision, (id) => this.o.cache.worker(id)?.modRevision);
+    const rejected = this.o.memory.rejections.refusedFor(instance.id, modRevision, (id) => this.o.cache.worker(id)?.modRevision);
     const decision = this.tracing.inSpan(SPAN_PLACEMENT, 'internal', (placement) => {
       const made = this.o.placer().place(instance, this.o.snapshot, { rejectedWorkerIds: rejected });
       placement.setAttributes(placementAttributes(made));
@@ -168,7 +166,7 @@ export class SchedulerReconciler implements Reconciler {
         this.logger.error('placement failed', { instanceId: instance.id, plugin: decision.plugin, workerId: decision.workerId, err: decision.cause });
         throw new Error(`placement of ${instance.id} failed in plugin ${decision.plugin}: ${decision.message}`);
       case 'unschedulable': {
-        const attempts = this.o.states.markUnschedulable(instance.id);
+        const attempts = this.o.memory.states.markUnschedulable(instance.id);
         this.metrics.unschedulableReasons(decision.reasons);
         this.logger.debug('no worker fits', { instanceId: instance.id, detail: decision.message, attempt: attempts });
         const report: UnschedulableReport = { message: decision.message, reasons: decision.reasons, attempts };
@@ -181,7 +179,7 @@ export class SchedulerReconciler implements Reconciler {
       }
       case 'scheduled': {
         // A failed write's count stays until a write is accepted, so its backoff keeps growing.
-        if (this.o.states.stateOf(instance.id) !== 'failed') this.o.states.forget(instance.id);
+        if (this.o.memory.states.stateOf(instance.id) !== 'failed') this.o.memory.states.forget(instance.id);
         if (dryRun) {
           record(unsentSchedule(instance.id, { workerId: decision.workerId, instanceRevision: modRevision }));
           this.logger.info('dry run: would schedule', { instanceId: instance.id, workerId: decision.workerId, score: decision.score.total });
@@ -192,26 +190,27 @@ export class SchedulerReconciler implements Reconciler {
           instanceId: instance.id, workerId: decision.workerId, instanceRevision: modRevision, fencingToken: term.token,
           resources: instance.requirements.resources, decidedAtMs, score: decision.score.total,
         };
-        this.o.assumptions.add(assumption);
+        this.o.memory.assumptions.add(assumption);
         return this.write(assumption, term);
       }
     }
   }
 
   private async write(a: Assumption, term: Term): Promise<Result> {
-    // Checked synchronously right before sending: a term past its renew deadline never writes.
-    if (this.o.terms.currentTerm()?.token !== a.fencingToken) {
-      this.o.assumptions.forget(a.instanceId);
+    // Checked synchronously right before sending (and by the client before each attempt): a term
+    // past its renew deadline never writes.
+    if (!term.isCurrent() || term.token !== a.fencingToken) {
+      this.o.memory.assumptions.forget(a.instanceId);
       return {};
     }
     const audit = { instanceId: a.instanceId, workerId: a.workerId, fencingToken: a.fencingToken, revision: a.instanceRevision, score: a.score };
     try {
-      await this.o.client.schedule(a.instanceId, { workerId: a.workerId, instanceRevision: a.instanceRevision }, { fencingToken: a.fencingToken, signal: term.signal });
+      await this.o.client.schedule(a.instanceId, { workerId: a.workerId, instanceRevision: a.instanceRevision }, { fencingToken: a.fencingToken, signal: term.signal, term });
     } catch (err: unknown) {
       return this.onScheduleRefused(a, err, audit);
     }
     this.logger.info('schedule accepted', { ...audit, answer: 200 });
-    this.o.states.forget(a.instanceId);
+    this.o.memory.states.forget(a.instanceId);
     const createdAtMs = this.o.cache.instance(a.instanceId)?.instance.createdAtMs;
     if (createdAtMs !== undefined) this.metrics.accepted(this.o.clock.now() - createdAtMs);
     // The assumption stays until the cache shows the instance held (FleetSync settles it).
@@ -222,7 +221,7 @@ export class SchedulerReconciler implements Reconciler {
     const answer = answerOf(err);
     if (isStaleFencingToken(err)) {
       this.logger.warn('schedule refused: stale fencing token; stepping down', { ...audit, answer });
-      this.o.assumptions.forget(a.instanceId);
+      this.o.memory.assumptions.forget(a.instanceId);
       this.o.terms.stepDown('staleFencingToken');
       return {};
     }
@@ -233,10 +232,10 @@ export class SchedulerReconciler implements Reconciler {
     }
     if (isPlacementConflict(err)) {
       this.logger.info('schedule refused', { ...audit, answer, modRevision: err.modRevision });
-      this.o.assumptions.forget(a.instanceId);
+      this.o.memory.assumptions.forget(a.instanceId);
       switch (err.reason) {
         case 'StaleRevision':
-          this.o.rejections.recordStaleRevision(a.instanceId, a.instanceRevision);
+          this.o.memory.rejections.recordStaleRevision(a.instanceId, a.instanceRevision);
           if (err.modRevision !== undefined) this.lookAgainAt(a.instanceId, err.modRevision);
           return {};
         case 'InsufficientCapacity':
@@ -250,7 +249,7 @@ export class SchedulerReconciler implements Reconciler {
     }
     if (isNotFound(err)) {
       this.logger.info('schedule refused', { ...audit, answer });
-      this.o.assumptions.forget(a.instanceId);
+      this.o.memory.assumptions.forget(a.instanceId);
       if (err.reason === 'WorkerNotFound') {
         this.rejectWorker(a);
         this.o.requeue(a.instanceId);
@@ -260,15 +259,15 @@ export class SchedulerReconciler implements Reconciler {
     if (isUnauthorized(err)) {
       // A human must fix the key; retrying in a loop would not. Look again after the longest delay.
       this.logger.error('schedule refused: the Control Plane API rejected our API key', { ...audit, answer: 401 });
-      this.o.assumptions.forget(a.instanceId);
+      this.o.memory.assumptions.forget(a.instanceId);
       return { requeueAfterMs: this.o.config().requeue.maxDelayMs };
     }
     if (!isRetriable(err)) {
       // A definite answer outside the contract (a 4xx, a 404/409 without a known reason) or a request
       // we could not send: resending cannot help. Back the instance off; a human must look (§2).
       this.logger.error('schedule failed definitely; backing off', { ...audit, ...callFailure(err), err });
-      this.o.assumptions.forget(a.instanceId);
-      return { requeueAfterMs: this.backoffMs(this.o.states.markFailed(a.instanceId), this.o.config()) };
+      this.o.memory.assumptions.forget(a.instanceId);
+      return { requeueAfterMs: this.backoffMs(this.o.memory.states.markFailed(a.instanceId), this.o.config()) };
     }
     // Outcome unknown (timeout, reset, 5xx after the client's retries): keep the assumption and send
     // the same call again with backoff; place the instance nowhere else meanwhile (contract §2).
@@ -277,7 +276,7 @@ export class SchedulerReconciler implements Reconciler {
   }
 
   private rejectWorker(a: Assumption): void {
-    this.o.rejections.record(a.instanceId, a.workerId, a.instanceRevision, this.o.cache.worker(a.workerId)?.modRevision);
+    this.o.memory.rejections.record(a.instanceId, a.workerId, a.instanceRevision, this.o.cache.worker(a.workerId)?.modRevision);
   }
 
   private lookAgainAt(instanceId: string, revision: number): void {
@@ -291,12 +290,12 @@ export class SchedulerReconciler implements Reconciler {
 
   private async report(instanceId: string, report: UnschedulableReport, term: Term): Promise<void> {
     const now = this.o.clock.now();
-    if (!this.o.reports.shouldSend(instanceId, report.message, now, this.o.config().reports.minIntervalSeconds)) return;
-    if (this.o.terms.currentTerm()?.token !== term.token) return;
+    if (!this.o.memory.reports.shouldSend(instanceId, report.message, now, this.o.config().reports.minIntervalSeconds)) return;
+    if (!term.isCurrent()) return;
     const audit = { instanceId, fencingToken: term.token, reasons: report.reasons, attempt: report.attempts };
     try {
-      await this.o.client.reportUnschedulable(instanceId, { message: report.message, reasons: report.reasons, attempts: report.attempts }, { fencingToken: term.token, signal: term.signal });
-      this.o.reports.recordSent(instanceId, report.message, now);
+      await this.o.client.reportUnschedulable(instanceId, { message: report.message, reasons: report.reasons, attempts: report.attempts }, { fencingToken: term.token, signal: term.signal, term });
+      this.o.memory.reports.recordSent(instanceId, report.message, now);
       this.logger.info('unschedulable reported', { ...audit, answer: 200 });
     } catch (err: unknown) {
       const answer = answerOf(err);
@@ -308,12 +307,12 @@ export class SchedulerReconciler implements Reconciler {
       if (isCallAborted(err)) return;
       if (isNotFound(err) || isPlacementConflict(err)) {
         this.logger.info('unschedulable report refused', { ...audit, answer });
-        this.o.reports.recordSent(instanceId, report.message, now); // definite: this report is not sent again
+        this.o.memory.reports.recordSent(instanceId, report.message, now); // definite: this report is not sent again
         return;
       }
       if (!isRetriable(err)) {
         this.logger.error('unschedulable report failed definitely; not resending it', { ...audit, ...callFailure(err), err });
-        this.o.reports.recordSent(instanceId, report.message, now);
+        this.o.memory.reports.recordSent(instanceId, report.message, now);
         return;
       }
       // A lost report is sent again on the next attempt; it never blocks placing.
@@ -323,6 +322,6 @@ export class SchedulerReconciler implements Reconciler {
 
   private backoffMs(attempts: number, config: SchedulerConfig): number {
     const { baseDelayMs, maxDelayMs } = config.requeue;
-    return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempts - 1, 30));
+    return backoffMs({ baseMs: baseDelayMs, maxMs: maxDelayMs }, attempts - 1);
   }
 }

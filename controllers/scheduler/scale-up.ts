@@ -69,7 +69,7 @@ export class ScaleUpPlanner {
     const reason = `${instanceIds.length} waiting instance(s) fit no worker now and would fit an empty ${name} worker`;
     this.inFlight.add(name);
     try {
-      await this.o.client.requestScaleUp({ template: name, reason, instanceIds }, { fencingToken: term.token, signal: term.signal });
+      await this.o.client.requestScaleUp({ template: name, reason, instanceIds }, { fencingToken: term.token, signal: term.signal, term });
       this.logger.info('scale-up requested', { template: name, instances: instanceIds.length, fencingToken: term.token });
       this.metrics.requested('now', 'accepted');
     } catch (err: unknown) {

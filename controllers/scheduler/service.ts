@@ -13,6 +13,9 @@ import { leaderKey, normalizePrefix } from '../../pkg/objects';
 import type { Logger, Tracing } from '../../pkg/observability';
 import { NOOP_TRACING } from '../../pkg/observability';
 import type { Store } from '../../pkg/store';
+import type { CacheSyncTimeoutError } from '../../pkg/controller';
+import { isCacheSyncTimeout } from '../../pkg/controller';
+import { Deadline } from '../../pkg/wait';
 import type { SchedulerControllerOptions } from './controller';
 import { SchedulerController } from './controller';
 import { readiness } from './timing';
@@ -39,6 +42,15 @@ export interface SchedulerServiceOptions {
   readonly onLeadershipChange?: (change: LeadershipChange) => void;
 }
 
+/** The deadlines of a shut-down: in-flight writes end by `writes`, the rest (resign) by `rest`. */
+export interface ShutdownBounds {
+  readonly writes: Deadline;
+  readonly rest: Deadline;
+}
+
+/** The most revoking the lease may take at shut-down. */
+const RESIGN_BOUND_MS = 2_000;
+
 export type LeadershipChange =
   | { readonly isLeader: true; readonly fencingToken: number }
   | { readonly isLeader: false; readonly fencingToken: number; readonly reason: StepDownReason };
@@ -48,29 +60,39 @@ export class SchedulerService {
   readonly informer: PrefixInformer;
   readonly elector: LeaderElector;
   readonly controller: SchedulerController;
+  /**
+   * Settles when the service cannot go on: the cache did not sync within its bound (as client-go's
+   * WaitForCacheSync callers exit). Never rejects; the caller stops the service and exits non-zero.
+   */
+  readonly failure: Promise<CacheSyncTimeoutError>;
+  private fail: (err: CacheSyncTimeoutError) => void = () => undefined;
 
   constructor(private readonly o: SchedulerServiceOptions) {
+    this.failure = new Promise((resolve) => { this.fail = resolve; });
     const prefix = normalizePrefix(o.prefix);
     const log = (component: string): Logger => o.logger.child({ component });
     const malformed = o.metrics?.malformedValue;
-    this.cache = new LabletCache({ prefix, logger: log('cache'), ...(malformed ? { metrics: { malformedValue: malformed } } : {}) });
+    this.cache = new LabletCache({ prefix, logger: log('cache'), metrics: malformed === undefined ? undefined : { malformedValue: malformed } });
     this.informer = new PrefixInformer({
       listerWatcher: o.store,
       prefix: `${prefix}/`,
       handler: this.cache,
       clock: o.clock,
       logger: log('informer'),
-      ...(o.metrics?.informer ? { metrics: o.metrics.informer } : {}),
+      metrics: o.metrics?.informer,
     });
     this.elector = new LeaderElector({
       lock: new EtcdLeaseLock(o.store, leaderKey(prefix), o.schedulerId),
       clock: o.clock,
       leaseTtlSeconds: () => o.config.current().leaderElection.leaseTtlSeconds,
       logger: log('elector'),
-      ...(o.metrics?.elector ? { metrics: o.metrics.elector } : {}),
+      metrics: o.metrics?.elector,
       onStartedLeading: (term) => {
         o.onLeadershipChange?.({ isLeader: true, fencingToken: term.token });
-        this.controller.lead(term).catch((err: unknown) => log('controller').error('term ended with an error', { err, fencingToken: term.token }));
+        this.controller.lead(term).catch((err: unknown) => {
+          if (isCacheSyncTimeout(err)) this.fail(err);
+          else log('controller').error('term ended with an error', { err, fencingToken: term.token });
+        });
       },
       onStoppedLeading: (term, reason) => o.onLeadershipChange?.({ isLeader: false, fencingToken: term.token, reason }),
     });
@@ -78,14 +100,14 @@ export class SchedulerService {
       cache: this.cache,
       informer: this.informer,
       client: new TracedControlPlaneClient(o.client, o.tracing ?? NOOP_TRACING),
-      ...(o.tracing ? { tracing: o.tracing } : {}),
+      tracing: o.tracing,
       terms: this.elector,
       config: () => o.config.current(),
       clock: o.clock,
       logger: log('scheduler'),
-      ...(o.metrics?.metrics ? { metrics: o.metrics.metrics } : {}),
-      ...(o.metrics?.queueMetrics ? { queueMetrics: o.metrics.queueMetrics } : {}),
-      ...(o.metrics?.runnerMetrics ? { runnerMetrics: o.metrics.runnerMetrics } : {}),
+      metrics: o.metrics?.metrics,
+      queueMetrics: o.metrics?.queueMetrics,
+      runnerMetrics: o.metrics?.runnerMetrics,
       scaleUpMetrics: o.metrics?.scaleUpMetrics,
     });
     // The leader key arrives in the same stream as the objects: standbys campaign when it goes, a
@@ -162,12 +184,17 @@ export class SchedulerService {
   }
 
   /**
-   * SIGTERM (contract §4): stop taking work, let in-flight writes finish within drainBoundMs, then
-   * resign (revoking the lease) and stop the watch. Resolves whether in-flight writes finished.
+   * SIGTERM (contract §4): stop taking work, let in-flight writes finish by bounds.writes, then
+   * resign (revoking the lease) by bounds.rest, and stop the watch. The caller owns the bounds (main's
+   * one shut-down deadline); a number gives the writes that many ms and the resign its own 2 s.
+   * Resolves whether in-flight writes finished.
    */
-  async stop(drainBoundMs: number): Promise<boolean> {
-    const drained = await this.controller.shutDown(drainBoundMs);
-    await this.elector.resign();
+  async stop(bounds: number | ShutdownBounds): Promise<boolean> {
+    const { writes, rest } = typeof bounds === 'number'
+      ? { writes: new Deadline(this.o.clock, bounds), rest: new Deadline(this.o.clock, bounds + RESIGN_BOUND_MS) }
+      : bounds;
+    const drained = await this.controller.shutDown(writes.remainingMs());
+    await this.elector.resign(Math.min(RESIGN_BOUND_MS, rest.remainingMs()));
     await this.informer.stop();
     return drained;
   }

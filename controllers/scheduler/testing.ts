@@ -3,26 +3,24 @@
 import { FakeClock } from '../../pkg/clock';
 import type { SchedulerConfig } from '../../pkg/config';
 import { defaultConfig, parseConfig } from '../../pkg/config';
-import type { CallOptions, ControlPlaneClient, ScaleUpAccepted, ScaleUpRequest, ScheduleAccepted, ScheduleRequest, UnschedulableRequest } from '../../pkg/controlplane';
+import type { CallOptions, ControlPlaneClient, ScaleUpAccepted, ScaleUpCallOptions, ScaleUpRequest, ScheduleAccepted, ScheduleRequest, UnschedulableRequest } from '../../pkg/controlplane';
 import { LabletCache } from '../../pkg/informer';
 import type { StepDownReason, Term } from '../../pkg/leaderelection';
 import type { InstanceBuilder, WorkerBuilder } from '../../pkg/objects/testing';
 import { createPlacer, Snapshot } from '../../pkg/placement';
-import { AssumedPlacements } from './assumptions';
 import { DecisionLog } from './decisions';
 import { FleetSync } from './fleet-sync';
-import { InstanceStates } from './instance-states';
 import type { TermSource } from './reconciler';
 import { SchedulerReconciler } from './reconciler';
-import { ApiRejections } from './rejections';
 import { ScaleUpPlanner } from './scale-up';
-import { ReportThrottle } from './unschedulable';
+import { TermMemory } from './term-memory';
 
 export interface RecordedCall {
   readonly route: 'schedule' | 'unschedulable' | 'scaleUp';
   readonly instanceId: string;
   readonly body: ScheduleRequest | UnschedulableRequest | ScaleUpRequest;
   readonly fencingToken: string;
+  readonly idempotencyKey?: string | undefined;
 }
 
 /** A ControlPlaneClient that records each call and answers from a script (default: accept). */
@@ -32,6 +30,8 @@ export class ScriptedClient implements ControlPlaneClient {
   readonly scheduleAnswers: Array<Error | undefined> = [];
   /** The same for the next reports. */
   readonly reportAnswers: Array<Error | undefined> = [];
+  /** The same for the next scale-ups. */
+  readonly scaleUpAnswers: Array<Error | undefined> = [];
 
   schedule(instanceId: string, body: ScheduleRequest, options: CallOptions): Promise<ScheduleAccepted> {
     this.calls.push({ route: 'schedule', instanceId, body, fencingToken: String(options.fencingToken) });
@@ -46,9 +46,10 @@ export class ScriptedClient implements ControlPlaneClient {
     return answer === undefined ? Promise.resolve() : Promise.reject(answer);
   }
 
-  requestScaleUp(body: ScaleUpRequest, options: CallOptions): Promise<ScaleUpAccepted> {
-    this.calls.push({ route: 'scaleUp', instanceId: '', body, fencingToken: String(options.fencingToken) });
-    return Promise.resolve({ requestId: `scale-up-${this.calls.length}` });
+  requestScaleUp(body: ScaleUpRequest, options: ScaleUpCallOptions): Promise<ScaleUpAccepted> {
+    this.calls.push({ route: 'scaleUp', instanceId: '', body, fencingToken: String(options.fencingToken), idempotencyKey: options.idempotencyKey });
+    const answer = this.scaleUpAnswers.shift();
+    return answer === undefined ? Promise.resolve({ requestId: `scale-up-${this.calls.length}` }) : Promise.reject(answer);
   }
 
   schedules(): Array<{ instanceId: string; workerId: string; instanceRevision: number; fencingToken: string }> {
@@ -69,7 +70,8 @@ export class ManualTerms implements TermSource {
   private term: Term | undefined;
 
   constructor(token = 100) {
-    this.term = { token, leaseId: '1', ttlSeconds: 15, signal: this.abort.signal };
+    const term: Term = { token, leaseId: '1', ttlSeconds: 15, signal: this.abort.signal, isCurrent: () => this.term === term };
+    this.term = term;
   }
 
   currentTerm(): Term | undefined {
@@ -91,12 +93,10 @@ export function reconcilerFixture(configText = '') {
   const clock = new FakeClock(NOW);
   const cache = new LabletCache({ prefix: PREFIX });
   const snapshot = new Snapshot();
-  const assumptions = new AssumedPlacements(snapshot);
-  const states = new InstanceStates();
-  const rejections = new ApiRejections();
-  const reports = new ReportThrottle();
+  const memory = new TermMemory(snapshot);
+  const { assumptions, states } = memory;
   const decisions = new DecisionLog();
-  cache.addListener(new FleetSync(snapshot, (id) => { assumptions.forget(id); states.forget(id); rejections.forget(id); }));
+  cache.addListener(new FleetSync(snapshot, (id) => memory.forget(id)));
   const client = new ScriptedClient();
   const terms = new ManualTerms(100);
   const requeued: string[] = [];
@@ -113,7 +113,7 @@ export function reconcilerFixture(configText = '') {
     stepDown: () => terms.stepDown('staleFencingToken'),
   });
   const reconciler = new SchedulerReconciler({
-    cache, snapshot, assumptions, rejections, states, reports, decisions, client, terms, clock, scaleUp,
+    cache, snapshot, memory, decisions, client, terms, clock, scaleUp,
     cacheRevision: { waitForRevision: (rev) => new Promise<void>((resolve) => revisionWaits.push({ revision: rev, resolve })) },
     placer,
     config: () => config,
@@ -126,6 +126,7 @@ export function reconcilerFixture(configText = '') {
   };
   return {
     clock, cache, snapshot, assumptions, states, decisions, client, terms, requeued, revisionWaits, reconciler, scaleUpResults,
+    config: () => config,
     setConfig: (text: string) => { config = parseConfig(text); },
     worker: (b: WorkerBuilder) => put('workers', b.json().id, b.bytes()),
     instance: (b: InstanceBuilder) => put('instances', b.json().id, b.bytes()),

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import type { Clock, Timer } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
-import { requireNumber } from '../workqueue';
+import { requireNumber } from '../options';
 import { changedKeys, fromNextTerm } from './changes';
 import { ConfigValidationError, isConfigValidationError } from './errors';
 import type { ConfigHolder } from './holder';

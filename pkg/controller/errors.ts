@@ -1,25 +1,23 @@
-// TerminalError: throw it from reconcile when trying again cannot help (bad data, a 401, a refusal
-// that only a human can lift). The runner logs and counts it and does not retry the key; the key runs
-// again only when something adds it. Branch with isTerminalError, which also finds one wrapped as the
-// cause of another error (as errors.Is does in controller-runtime).
+// Errors of the controller runner, each with a literal code to branch on (isCacheSyncTimeout), as
+// instanceof fails across realms and duplicate module copies.
 
-export class TerminalError extends Error {
-  readonly code = 'Terminal' as const;
+/**
+ * The caches a run needs did not sync within its bound (client-go's WaitForCacheSync returning
+ * false): the run starts no worker and fails; at start-up the process exits saying which caches.
+ */
+export class CacheSyncTimeoutError extends Error {
+  readonly code = 'CacheSyncTimeout' as const;
 
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options);
-    this.name = 'TerminalError';
+  constructor(
+    /** The caches still not synced at the bound. */
+    readonly caches: readonly string[],
+    readonly timeoutMs: number,
+  ) {
+    super(`caches did not sync within ${timeoutMs} ms: ${caches.join(', ')}`);
+    this.name = 'CacheSyncTimeoutError';
   }
 }
 
-/** Causes followed before giving up (a cycle of causes must not hang the worker loop). */
-const MAX_CAUSE_DEPTH = 8;
-
-export function isTerminalError(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && current instanceof Error; depth++) {
-    if ((current as { code?: unknown }).code === 'Terminal') return true;
-    current = current.cause;
-  }
-  return false;
+export function isCacheSyncTimeout(err: unknown): err is CacheSyncTimeoutError {
+  return err instanceof Error && (err as { code?: unknown }).code === 'CacheSyncTimeout';
 }

@@ -1,8 +1,7 @@
 // The Reconciler contract (controller-runtime's): the runner calls reconcile(key) for a key taken
 // from the queue, never for the same key twice at once. reconcile re-reads the cache for the key and
 // makes the world match it. It resolves with a Result (done, or look again later) or throws (retry
-// with backoff; a TerminalError is not retried). Asking for a requeue and failing in the same call is
-// not possible: a throw wins.
+// with backoff). Asking for a requeue and failing in the same call is not possible: a throw wins.
 
 export interface Result {
   /**

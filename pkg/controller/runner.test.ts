@@ -1,6 +1,7 @@
 import { FakeClock, flushMicrotasks } from '../clock';
-import { ExponentialRateLimiter, RateLimitingQueue, isInvalidOptionError } from '../workqueue';
-import { TerminalError } from './errors';
+import { isInvalidOptionError } from '../options';
+import { ExponentialRateLimiter, RateLimitingQueue } from '../workqueue';
+import { isCacheSyncTimeout } from './errors';
 import type { LogFields } from '../observability';
 import type { RunnerLogger } from './runner';
 import type { Reconciler, Result } from './reconciler';
@@ -82,7 +83,7 @@ function setUp(options: Partial<RunnerOptions> = {}) {
     reconciler,
     clock,
     logger,
-    hasSynced: () => synced,
+    caches: [{ name: 'lablet cache', hasSynced: () => synced }],
     metrics: { reconcileFinished: (outcome) => outcomes.push(outcome) },
     drainTimeoutMs: 1_000,
     ...options,
@@ -129,17 +130,33 @@ describe('Runner', () => {
     await t.begin('a');
     await t.clock.tick(300);
     await t.stop();
-    expect([t.reconciler.keys(), t.queue.len()]).toEqual([[], 1]);
+    expect([t.reconciler.keys(), t.queue.snapshot().queued]).toEqual([[], 1]);
     expect(t.logger.at('info').map((l) => l.message)).toEqual(['runner stopped before caches synced']);
   });
 
-  const wrapped = new Error('write refused', { cause: new TerminalError('401 from the API') });
+  it('fails, naming the caches not synced, when they have not synced within syncTimeoutMs', async () => {
+    const clock = new FakeClock(0);
+    const queue = new RateLimitingQueue({ clock, rateLimiter: new ExponentialRateLimiter() });
+    const reconciler = new HeldReconciler();
+    const runner = new Runner({
+      queue, reconciler, clock, syncTimeoutMs: 1_000,
+      caches: [{ name: 'instances', hasSynced: () => true }, { name: 'workers', hasSynced: () => false }],
+    });
+    queue.add('a');
+    let failure: unknown;
+    const run = runner.run(new AbortController().signal).catch((err: unknown) => { failure = err; });
+    await clock.tick(999);
+    expect(failure).toBeUndefined();
+    await clock.tick(1);
+    await run;
+    expect(isCacheSyncTimeout(failure) && [failure.caches, failure.message]).toEqual([['workers'], 'caches did not sync within 1000 ms: workers']);
+    expect([reconciler.keys(), runner.isRunning()]).toEqual([[], false]);
+  });
+
   it.each([
     { name: 'success forgets the failures', outcome: {}, want: 'success', requeues: 0, state: { queued: 0, waiting: 0, backoff: 0 }, log: undefined },
     { name: 'requeueAfterMs forgets and waits', outcome: { requeueAfterMs: 5_000 }, want: 'requeueAfter', requeues: 0, state: { queued: 0, waiting: 1, backoff: 0 }, log: undefined },
     { name: 'a thrown error backs off', outcome: new Error('etcd timeout'), want: 'error', requeues: 3, state: { queued: 0, waiting: 0, backoff: 1 }, log: 'warn' },
-    { name: 'a TerminalError is not retried', outcome: new TerminalError('bad spec'), want: 'terminal', requeues: 0, state: { queued: 0, waiting: 0, backoff: 0 }, log: 'error' },
-    { name: 'a wrapped TerminalError is not retried', outcome: wrapped, want: 'terminal', requeues: 0, state: { queued: 0, waiting: 0, backoff: 0 }, log: 'error' },
     { name: 'a NaN requeueAfterMs counts as an error', outcome: { requeueAfterMs: Number.NaN }, want: 'error', requeues: 3, state: { queued: 0, waiting: 0, backoff: 1 }, log: 'warn' },
   ] as const)('applies the retry policy: $name', async ({ outcome, want, requeues, state, log }) => {
     const t = setUp();
@@ -285,6 +302,7 @@ describe('Runner', () => {
     { name: 'fractional workers', options: { workers: 1.5 }, field: 'workers' },
     { name: 'negative drain bound', options: { drainTimeoutMs: -1 }, field: 'drainTimeoutMs' },
     { name: 'zero sync poll', options: { syncPollMs: 0 }, field: 'syncPollMs' },
+    { name: 'zero sync bound', options: { syncTimeoutMs: 0 }, field: 'syncTimeoutMs' },
   ])('refuses $name, naming $field', ({ options, field }) => {
     let caught: unknown;
     try {

@@ -1,13 +1,15 @@
 // The controller runner: N workers take keys from a queue and call reconcile, with the retry policy
 // in the worker loop (controller-runtime's): done() in finally; forget() on success; forget() and
-// addAfter() on requeueAfterMs; addRateLimited() on a thrown error; a TerminalError is logged and
-// counted, not retried. Workers start once hasSynced() holds and run while the caller's signal is
-// unaborted (the start condition: the elector aborts it when leadership ends, main on SIGTERM).
-import type { Clock, Timer } from '../clock';
-import { requireNumber } from '../workqueue';
-import { isTerminalError } from './errors';
+// addAfter() on requeueAfterMs; addRateLimited() on a thrown error. Workers start once every cache
+// has synced, within syncTimeoutMs (else the run fails with CacheSyncTimeoutError naming the caches,
+// as client-go's WaitForCacheSync callers do), and run while the caller's signal is unaborted (the
+// elector aborts it when leadership ends).
+import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
+import { requireNumber } from '../options';
+import { pollUntil, settlesWithinMsOfAbort } from '../wait';
+import { CacheSyncTimeoutError } from './errors';
 import type { Reconciler, Result } from './reconciler';
 
 /** The queue as the runner uses it (a RateLimitingQueue from pkg/workqueue fits). */
@@ -21,7 +23,14 @@ export interface ReconcileQueue {
 }
 
 /** How one reconcile ended; `aborted`: it failed after its run was stopped, and was requeued plainly. */
-export type ReconcileOutcome = 'success' | 'requeueAfter' | 'error' | 'terminal' | 'aborted';
+export type ReconcileOutcome = 'success' | 'requeueAfter' | 'error' | 'aborted';
+
+/** A cache the reconciler reads, named for the error when it does not sync in time. */
+export interface SyncedCache {
+  readonly name: string;
+  /** True once the cache holds a full list; polled until then. */
+  hasSynced(): boolean;
+}
 
 /** The runner writes constant messages with data in fields; a winston child logger fits. */
 export type RunnerLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -38,8 +47,8 @@ export class NoopRunnerMetrics implements RunnerMetrics {
 export interface RunnerOptions {
   readonly queue: ReconcileQueue;
   readonly reconciler: Reconciler;
-  /** True once the caches the reconciler reads have synced; polled until then. */
-  readonly hasSynced: () => boolean;
+  /** The caches the reconciler reads; no worker starts before all have synced. */
+  readonly caches: readonly SyncedCache[];
   readonly clock: Clock;
   /** Reconciles at once, integer ≥ 1; default 1. A function is read at each run (the next term). */
   readonly workers?: number | (() => number);
@@ -47,6 +56,8 @@ export interface RunnerOptions {
   readonly drainTimeoutMs?: number;
   /** How often hasSynced is polled, ms > 0; default 100 (as client-go's WaitForCacheSync). */
   readonly syncPollMs?: number;
+  /** How long a run waits for the caches to sync before failing, ms > 0; default 120,000. */
+  readonly syncTimeoutMs?: number;
   /** Default: no logging. */
   readonly logger?: RunnerLogger;
   /** Default: NoopRunnerMetrics. */
@@ -58,11 +69,12 @@ export interface RunnerOptions {
 export class Runner {
   private readonly queue: ReconcileQueue;
   private readonly reconciler: Reconciler;
-  private readonly hasSynced: () => boolean;
+  private readonly caches: readonly SyncedCache[];
   private readonly clock: Clock;
   private readonly workers: () => number;
   private readonly drainTimeoutMs: number;
   private readonly syncPollMs: number;
+  private readonly syncTimeoutMs: number;
   private readonly logger: RunnerLogger;
   private readonly metrics: RunnerMetrics;
   private readonly keyLogField: string;
@@ -72,24 +84,26 @@ export class Runner {
   constructor(options: RunnerOptions) {
     this.queue = options.queue;
     this.reconciler = options.reconciler;
-    this.hasSynced = options.hasSynced;
+    this.caches = options.caches;
     this.clock = options.clock;
     const workers = options.workers ?? 1;
     if (typeof workers === 'number') requireNumber('Runner', 'workers', workers, 'positiveInteger');
     this.workers = () => requireNumber('Runner', 'workers', typeof workers === 'number' ? workers : workers(), 'positiveInteger');
     this.drainTimeoutMs = requireNumber('Runner', 'drainTimeoutMs', options.drainTimeoutMs ?? 30_000, 'nonNegative');
     this.syncPollMs = requireNumber('Runner', 'syncPollMs', options.syncPollMs ?? 100, 'positive');
+    this.syncTimeoutMs = requireNumber('Runner', 'syncTimeoutMs', options.syncTimeoutMs ?? 120_000, 'positive');
     this.logger = options.logger ?? NOOP_LOGGER;
     this.metrics = options.metrics ?? new NoopRunnerMetrics();
     this.keyLogField = options.keyLogField ?? 'key';
   }
 
   /**
-   * Runs the workers until signal aborts or the queue shuts down. Nothing is reconciled before
-   * hasSynced() holds. On abort the workers take no more keys, and in-flight reconciles (whose
-   * signal is this one) get up to drainTimeoutMs to return; later ones are abandoned: run resolves,
-   * while their outcome is still handled (done, requeue) whenever they return. Never rejects, except
-   * when called while a run is still going. Call again for the next term once it has resolved.
+   * Runs the workers until signal aborts or the queue shuts down. Nothing is reconciled before every
+   * cache has synced; rejects with CacheSyncTimeoutError when they have not within syncTimeoutMs.
+   * On abort the workers take no more keys, and in-flight reconciles (whose signal is this one) get
+   * up to drainTimeoutMs to return; later ones are abandoned: run resolves, while their outcome is
+   * still handled (done, requeue) whenever they return. Rejects otherwise only when called while a
+   * run is still going. Call again for the next term once it has settled.
    */
   async run(signal: AbortSignal): Promise<void> {
     if (this.running) throw new Error('Runner.run: called while a run is still going');
@@ -102,9 +116,7 @@ export class Runner {
       const count = this.workers();
       this.logger.info('runner starting workers', { workers: count });
       const workers = Array.from({ length: count }, () => this.work(signal));
-      const bound = this.boundAfterAbort(signal);
-      const drained = await Promise.race([Promise.all(workers).then(() => true), bound.expired]);
-      bound.cancel();
+      const drained = await settlesWithinMsOfAbort(Promise.all(workers), signal, this.drainTimeoutMs, this.clock);
       if (drained) {
         this.logger.info('runner stopped', { drained });
       } else {
@@ -119,29 +131,12 @@ export class Runner {
     return this.running;
   }
 
+  /** True once every cache has synced; false when signal aborted first; throws at syncTimeoutMs. */
   private async waitForSync(signal: AbortSignal): Promise<boolean> {
-    while (!signal.aborted && !this.hasSynced()) await this.clock.sleep(this.syncPollMs, signal);
-    return !signal.aborted;
-  }
-
-  /** Resolves false drainTimeoutMs after signal aborts; cancel() stops it. */
-  private boundAfterAbort(signal: AbortSignal): { readonly expired: Promise<boolean>; cancel(): void } {
-    let timer: Timer | undefined;
-    let onAbort = (): void => {};
-    const expired = new Promise<boolean>((resolve) => {
-      onAbort = (): void => {
-        timer = this.clock.setTimer(this.drainTimeoutMs, () => resolve(false));
-      };
-    });
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    return {
-      expired,
-      cancel: () => {
-        signal.removeEventListener('abort', onAbort);
-        timer?.cancel();
-      },
-    };
+    const allSynced = (): boolean => this.caches.every((c) => c.hasSynced());
+    const result = await pollUntil(allSynced, { clock: this.clock, intervalMs: this.syncPollMs, timeoutMs: this.syncTimeoutMs, signal });
+    if (result === 'timedOut') throw new CacheSyncTimeoutError(this.caches.filter((c) => !c.hasSynced()).map((c) => c.name), this.syncTimeoutMs);
+    return result === 'met';
   }
 
   private async work(signal: AbortSignal): Promise<void> {
@@ -193,11 +188,6 @@ export class Runner {
 
   private onError(key: string, err: unknown, signal: AbortSignal): ReconcileOutcome {
     const fields = { [this.keyLogField]: key, error: describe(err) };
-    if (isTerminalError(err)) {
-      this.queue.forget(key);
-      this.logger.error('reconcile failed terminally; not retrying', fields);
-      return 'terminal';
-    }
     if (signal.aborted) {
       // The run (the term) ended under it: its work belongs to the next run, without backoff (contract §2).
       this.queue.add(key);

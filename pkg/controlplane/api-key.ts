@@ -4,6 +4,7 @@
 // symlink swap). A call never waits on the file. Errors name the path, never the content.
 import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import type { Clock } from '../clock';
+import { requireNumber } from '../options';
 
 export interface ApiKeySource {
   /** The key to send now, or undefined to send none. Never blocks. */
@@ -56,8 +57,7 @@ export class FileApiKey implements ApiKeySource {
 
   /** Reads the file once, synchronously (start-up); throws when it is missing or empty. */
   constructor(private readonly path: string, private readonly clock: Clock, options: FileApiKeyOptions = {}) {
-    this.checkIntervalMs = options.checkIntervalMs ?? 1000;
-    if (!(this.checkIntervalMs >= 0)) throw new RangeError(`checkIntervalMs must be >= 0, got ${this.checkIntervalMs}`);
+    this.checkIntervalMs = requireNumber('FileApiKey', 'checkIntervalMs', options.checkIntervalMs ?? 1000, 'nonNegative');
     this.onError = options.onError ?? (() => undefined);
     this.fs = options.fs ?? nodeKeyFileSystem;
     let text: string;

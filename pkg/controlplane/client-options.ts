@@ -83,10 +83,6 @@ export function readCaFile(path: string): Buffer {
   }
 }
 
-export function checkPositive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a number > 0, got ${value}`);
-  return value;
-}
 
 function errorCodeOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : 'unreadable';

@@ -14,6 +14,18 @@ export interface CallOptions {
    * then rejects with CallAbortedError. Abort it when the term ends.
    */
   readonly signal?: AbortSignal;
+  /**
+   * The caller's term, asked right before each attempt is sent, retries included: once it is not
+   * current, nothing more is sent and the call rejects with CallAbortedError (issue 9: the renew
+   * deadline checked at the moment of sending, which a timer cannot promise after a pause).
+   * Default: always current.
+   */
+  readonly term?: CurrentTerm;
+}
+
+/** A term as a writer asks it (leaderelection's Term fits). */
+export interface CurrentTerm {
+  isCurrent(): boolean;
 }
 
 export interface ScaleUpCallOptions extends CallOptions {

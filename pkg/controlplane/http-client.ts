@@ -20,14 +20,15 @@ import {
   ScaleUpAcceptedSchema, ScaleUpRequestSchema, ScheduleAcceptedSchema, ScheduleRequestSchema, UnschedulableRecordedSchema,
   UnschedulableRequestSchema, compareBytes, describeIssues,
 } from './bodies';
-import type { CallOptions, ControlPlaneClient, ScaleUpCallOptions } from './client';
+import type { CallOptions, ControlPlaneClient, CurrentTerm, ScaleUpCallOptions } from './client';
 import type { HttpControlPlaneClientOptions, LiveLimits } from './client-options';
-import { checkPositive, formatFencingToken, parseBaseUrl, readCaFile } from './client-options';
+import { formatFencingToken, parseBaseUrl, readCaFile } from './client-options';
 import type { AttemptError, CallSite } from './errors';
 import { CallAbortedError, InvalidRequestError, OutcomeUnknownError, ROUTE_TEMPLATES, TransportError } from './errors';
 import type { ClientLogger, ClientMetrics } from './metrics';
 import { NoopClientMetrics } from './metrics';
 import { NOOP_LOGGER, NOOP_TRACING } from '../observability';
+import { requireNumber } from '../options';
 import type { SpanScope, Tracing } from '../observability';
 import type { Priority, RateLimits } from './rate-limiter';
 import { PriorityTokenBucket, checkRateLimits } from './rate-limiter';
@@ -46,12 +47,15 @@ interface Call<S extends z.ZodRawShape> {
   readonly fencingToken: string;
   readonly headers: Record<string, string>;
   readonly signal: AbortSignal | undefined;
+  readonly term: CurrentTerm | undefined;
   readonly template?: string;
 }
 
 /** Failures on which another attempt cannot help (TLS set-up, a bad URL, a header undici refuses to send). */
 const DEFINITE_TRANSPORT = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_INVALID_URL|ERR_BAD_OPTION|ERR_INVALID_CHAR|ERR_INVALID_HTTP_TOKEN|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)/;
 const MAX_ANSWER_BYTES = 1 << 20;
+/** Names the client in option errors. */
+const OWNER = 'HttpControlPlaneClient';
 
 export class HttpControlPlaneClient implements ControlPlaneClient {
   private readonly clock: Clock;
@@ -82,13 +86,12 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
     this.logger = options.logger ?? NOOP_LOGGER;
     this.random = options.random ?? Math.random;
     this.schedulerId = options.schedulerId;
-    this.maxAttempts = options.maxAttempts ?? 4;
-    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer >= 1, got ${this.maxAttempts}`);
-    this.timeoutMs = checkPositive('controlPlane.timeoutMs', options.timeoutMs ?? 5000);
+    this.maxAttempts = requireNumber(OWNER, 'maxAttempts', options.maxAttempts ?? 4, 'positiveInteger');
+    this.timeoutMs = requireNumber(OWNER, 'controlPlane.timeoutMs', options.timeoutMs ?? 5000, 'positive');
     this.retry = {
-      baseDelayMs: checkPositive('baseDelayMs', options.baseDelayMs ?? 100),
-      maxBackoffMs: checkPositive('maxBackoffMs', options.maxBackoffMs ?? 5000),
-      maxDelayMs: checkPositive('requeue.maxDelayMs', options.maxDelayMs ?? 300_000),
+      baseDelayMs: requireNumber(OWNER, 'baseDelayMs', options.baseDelayMs ?? 100, 'positive'),
+      maxBackoffMs: requireNumber(OWNER, 'maxBackoffMs', options.maxBackoffMs ?? 5000, 'positive'),
+      maxDelayMs: requireNumber(OWNER, 'requeue.maxDelayMs', options.maxDelayMs ?? 300_000, 'positive'),
     };
     this.rateLimits = { qps: options.qps ?? 200, burst: options.burst ?? 400 };
     this.limiter = new PriorityTokenBucket(this.clock, this.rateLimits);
@@ -161,8 +164,8 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
       this.limiter.setLimits(next);
       this.rateLimits = next;
     }
-    if (limits.timeoutMs !== undefined) this.timeoutMs = checkPositive('controlPlane.timeoutMs', limits.timeoutMs);
-    if (limits.maxDelayMs !== undefined) this.retry = { ...this.retry, maxDelayMs: checkPositive('requeue.maxDelayMs', limits.maxDelayMs) };
+    if (limits.timeoutMs !== undefined) this.timeoutMs = requireNumber(OWNER, 'controlPlane.timeoutMs', limits.timeoutMs, 'positive');
+    if (limits.maxDelayMs !== undefined) this.retry = { ...this.retry, maxDelayMs: requireNumber(OWNER, 'requeue.maxDelayMs', limits.maxDelayMs, 'positive') };
   }
 
   /** Releases waiting calls (they fail as aborted) and closes idle sockets; idempotent. */
@@ -181,6 +184,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
       body: JSON.stringify(parsed.data),
       fencingToken,
       signal: options.signal,
+      term: options.term,
       headers: {
         'Content-Type': 'application/json',
         Accept: 'application/json',
@@ -202,7 +206,7 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
         });
         if (delayMs > 0) await this.clock.sleep(delayMs, signal);
       }
-      if (signal?.aborted === true || !(await this.limiter.acquire(call.priority, signal))) throw new CallAbortedError(site);
+      if (!mayStillSend(call) || !(await this.limiter.acquire(call.priority, signal))) throw new CallAbortedError(site);
       const result = await this.attempt(call);
       if (result.kind === 'ok') return result.value;
       if (result.kind === 'failed') {
@@ -230,8 +234,8 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
 
   private async send<S extends z.ZodRawShape>(call: Call<S>, path: string, span: SpanScope): Promise<AttemptResult<SuccessFields<S>>> {
     const { site, signal } = call;
-    // Read again after the rate limiter's wait: reading a term's signal checks its renew deadline.
-    if (isAborted(signal)) return { kind: 'failed', error: new CallAbortedError(site) };
+    // Asked again after the rate limiter's wait, right before sending: the term's renew deadline.
+    if (!mayStillSend(call)) return { kind: 'failed', error: new CallAbortedError(site) };
     const startedMs = this.clock.monotonicNow();
     const controller = new AbortController();
     let timedOut = false;
@@ -278,9 +282,9 @@ export class HttpControlPlaneClient implements ControlPlaneClient {
   }
 }
 
-/** A function, not an inline read, so the compiler does not assume the signal unchanged across awaits. */
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
+/** False once the caller's signal aborted or its term is no longer current (a fencing check). */
+function mayStillSend(call: Pick<Call<z.ZodRawShape>, 'signal' | 'term'>): boolean {
+  return call.signal?.aborted !== true && call.term?.isCurrent() !== false;
 }
 
 /** The code of a failure without an answer; only the code, so no header or URL reaches a message. */

@@ -11,7 +11,7 @@ export {
   ScaleUpRequestSchema, ScheduleAcceptedSchema, ScheduleRequestSchema, UnschedulableRecordedSchema, UnschedulableRequestSchema,
   compareBytes, describeIssues,
 } from './bodies';
-export type { CallOptions, ControlPlaneClient, FencingToken, ScaleUpCallOptions } from './client';
+export type { CallOptions, ControlPlaneClient, CurrentTerm, FencingToken, ScaleUpCallOptions } from './client';
 export type { AttemptError, CallSite, ControlPlaneErrorCode, InstanceState, RouteName, RouteTemplate } from './errors';
 export {
   CallAbortedError, ControlPlaneError, InvalidRequestError, NotFoundError, OutcomeUnknownError,

@@ -4,6 +4,7 @@
 // same or higher priority. A server's Retry-After can hold the whole bucket (holdFor). Limits change
 // live; an aborted waiter leaves the queue at once.
 import type { Clock, Timer } from '../clock';
+import { requireNumber } from '../options';
 
 export interface RateLimits {
   /** Tokens added per second; > 0. */
@@ -25,8 +26,8 @@ interface Waiter {
 }
 
 export function checkRateLimits(limits: RateLimits): void {
-  if (!Number.isFinite(limits.qps) || limits.qps <= 0) throw new RangeError(`controlPlane.qps must be a number > 0, got ${limits.qps}`);
-  if (!Number.isFinite(limits.burst) || limits.burst < 1) throw new RangeError(`controlPlane.burst must be a number >= 1, got ${limits.burst}`);
+  requireNumber('ControlPlaneClient', 'controlPlane.qps', limits.qps, 'positive');
+  requireNumber('ControlPlaneClient', 'controlPlane.burst', limits.burst, 'positiveInteger');
 }
 
 export class PriorityTokenBucket {

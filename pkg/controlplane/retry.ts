@@ -1,6 +1,7 @@
 // How long to wait before the next attempt of a call: exponential backoff with full jitter (a random
 // delay in [0, min(cap, base * 2^(retry-1))), so retries of many calls spread out), unless the server
 // named a delay with Retry-After (429, 503), which is honoured up to maxDelayMs (contract §2).
+import { backoffMs } from '../wait';
 
 export interface RetryPolicy {
   /** First retry's backoff ceiling, ms. */
@@ -13,7 +14,7 @@ export interface RetryPolicy {
 
 /** retry counts from 1 (the wait before the second attempt); random returns [0, 1). */
 export function fullJitterBackoffMs(retry: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxBackoffMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  const ceiling = backoffMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxBackoffMs }, retry - 1);
   return Math.floor(random() * ceiling);
 }
 

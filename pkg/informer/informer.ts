@@ -6,8 +6,10 @@
 import type { Clock, Timer } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
+import { requireAtMost, requireNumber } from '../options';
 import type { KeyValue, Watch, WatchEvent } from '../store';
 import { isCompacted } from '../store';
+import { backoffMs } from '../wait';
 import type { Delta, DeltaCause, DeltaHandler, ListerWatcher } from './list-watch';
 
 export type RelistReason = 'compacted' | 'watch-error' | 'list-error' | 'drift';
@@ -77,15 +79,12 @@ export class PrefixInformer {
     if (!options.prefix.endsWith('/')) throw new RangeError(`prefix "${options.prefix}" must end with "/"`);
     this.logger = options.logger ?? NOOP_LOGGER;
     this.metrics = options.metrics ?? NOOP_METRICS;
-    this.initialBackoffMs = options.initialBackoffMs ?? 250;
-    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.maxBackoffMs = requireNumber('PrefixInformer', 'maxBackoffMs', options.maxBackoffMs ?? 10_000, 'positive');
+    this.initialBackoffMs = requireAtMost('PrefixInformer', 'initialBackoffMs', requireNumber('PrefixInformer', 'initialBackoffMs', options.initialBackoffMs ?? 250, 'positive'), 'maxBackoffMs', this.maxBackoffMs);
     this.driftCheckIntervalMs = options.driftCheckIntervalMs ?? 300_000;
     this.silenceCheckMs = options.silenceCheckMs ?? 60_000;
     this.pageSize = options.pageSize ?? 1_000;
     this.driftConfirmMs = options.driftConfirmMs ?? 5_000;
-    if (this.initialBackoffMs > this.maxBackoffMs) {
-      throw new RangeError(`initialBackoffMs (${this.initialBackoffMs}) must not exceed maxBackoffMs (${this.maxBackoffMs})`);
-    }
   }
 
   /** Starts listing and watching in the background; failures are retried, never thrown. */
@@ -326,6 +325,6 @@ export class PrefixInformer {
   }
 
   private backoffMs(failures: number): number {
-    return Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** Math.min(failures - 1, 30));
+    return backoffMs({ baseMs: this.initialBackoffMs, maxMs: this.maxBackoffMs }, failures - 1);
   }
 }

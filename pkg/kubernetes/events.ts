@@ -8,6 +8,7 @@ import type { ConfigurationOptions, CoreV1Api, CoreV1Event, KubeConfig, Observab
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
+import { settlesWithinMs } from '../wait';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -92,9 +93,7 @@ export class KubernetesEventRecorder implements EventRecorder {
   }
 
   async flush(boundMs: number): Promise<void> {
-    const bound = new AbortController();
-    await Promise.race([Promise.all(this.inFlight), this.o.clock.sleep(boundMs, bound.signal)]);
-    bound.abort();
+    await settlesWithinMs(Promise.all(this.inFlight), boundMs, this.o.clock);
   }
 
   private async send(event: SchedulerEvent): Promise<void> {

@@ -54,6 +54,15 @@ function setup(): { clock: FakeClock; store: InMemoryStore } {
   return { clock, store: new InMemoryStore({ clock }) };
 }
 
+/** One replica, leading on its first term. */
+async function leading(): Promise<{ clock: FakeClock; a: Replica; term: Term | undefined }> {
+  const { clock, store } = setup();
+  const a = replica(store, clock, 'a');
+  a.elector.start();
+  await clock.tick(0);
+  return { clock, a, term: a.elector.currentTerm() };
+}
+
 describe('LeaderElector', () => {
   it('elects exactly one of two replicas, writing its identity on its lease', async () => {
     const { clock, store } = setup();
@@ -95,31 +104,35 @@ describe('LeaderElector', () => {
   });
 
   it('refuses a write after a pause longer than the deadline, before any timer has fired', async () => {
-    const { clock, store } = setup();
-    const a = replica(store, clock, 'a');
-    a.elector.start();
-    await clock.tick(0);
-    const term = a.elector.currentTerm();
+    const { clock, a, term } = await leading();
     clock.pause(2_500);
     expect(a.elector.currentTerm()).toBeUndefined();
     expect(term?.signal.aborted).toBe(true);
     expect(term?.signal.reason).toBe('renewDeadline');
   });
 
-  it('aborts the term\'s signal when it is read after a pause past the deadline, before any timer has fired (issue 9)', async () => {
-    const { clock, store } = setup();
-    const a = replica(store, clock, 'a');
-    a.elector.start();
-    await clock.tick(0);
-    const term = a.elector.currentTerm();
+  it('answers isCurrent() false after a pause past the deadline, before any timer has fired, ending the term (issue 9)', async () => {
+    const { clock, a, term } = await leading();
     clock.pause(1_999);
-    expect(term?.signal.aborted).toBe(false);
+    expect([term?.isCurrent(), term?.signal.aborted]).toEqual([true, false]);
     clock.pause(1);
     // A writer's own check (the client's before each attempt, retries included) is a deadline check.
-    expect(term?.signal.aborted).toBe(true);
-    expect(term?.signal.reason).toBe('renewDeadline');
+    expect(term?.isCurrent()).toBe(false);
+    expect([term?.signal.aborted, term?.signal.reason]).toEqual([true, 'renewDeadline']);
     expect(a.stopped).toEqual([[term?.token, 'renewDeadline']]);
-    expect(() => term?.signal.throwIfAborted()).toThrow();
+  });
+
+  it('answers isCurrent() false for a term that ended otherwise, and true for the next term only on it', async () => {
+    const { clock, a, term: first } = await leading();
+    a.elector.stepDown('staleFencingToken');
+    await clock.tick(5_000);
+    const second = a.elector.currentTerm();
+    expect(second?.token).toBeGreaterThan(first?.token ?? Number.POSITIVE_INFINITY);
+    expect([first?.isCurrent(), second?.isCurrent()]).toEqual([false, true]);
+    // Reading the signal is only a read: it never ends a term by itself.
+    clock.pause(2_000);
+    expect(second?.signal.aborted).toBe(false);
+    expect(second?.isCurrent()).toBe(false);
   });
 
   it('sends no renewal whose timer fires late, past the deadline, and never resumes that term (issue 9)', async () => {

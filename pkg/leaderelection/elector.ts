@@ -4,8 +4,9 @@
 //   have passed on the monotonic clock since the last renewal known to have succeeded; currentTerm()
 //   checks that deadline synchronously, so a write is never sent on a term that may have lapsed
 //   (timers fire late after a pause).
-//   The term's signal checks the deadline too whenever it is read (fencing.ts), and a renewal due
-//   after the deadline is not sent: the term ends instead.
+//   Writers ask term.isCurrent() right before each send, which checks the deadline at that moment
+//   (after a pause, timers fire late and in their own order, so a retry's timer may run before the
+//   deadline timer), and a renewal due after the deadline is not sent: the term ends instead.
 // - Stepping down aborts the term's signal, stops renewing and revokes the lease; a term is never
 //   resumed: leading again means a new campaign, a new lease and a higher token. resign() waits
 //   (bounded) for a campaign in flight, so a lease won during shut-down is revoked before exit.
@@ -16,7 +17,7 @@ import type { Logger } from '../observability';
 import { NOOP_LOGGER } from '../observability';
 import type { LeaseId } from '../store';
 import { isLeaseNotFound, isPermissionDenied } from '../store';
-import { checkOnRead } from './fencing';
+import { Deadline } from '../wait';
 import type { EtcdLeaseLock } from './lease-lock';
 
 export interface Term {
@@ -24,11 +25,14 @@ export interface Term {
   readonly token: number;
   readonly leaseId: LeaseId;
   readonly ttlSeconds: number;
-  /**
-   * Aborted when the term ends, whatever the reason; its reason is a StepDownReason. Reading
-   * `aborted` checks the renew deadline first, so a check right before a send is a fencing check.
-   */
+  /** Aborted when the term ends, whatever the reason; its reason is a StepDownReason. */
   readonly signal: AbortSignal;
+  /**
+   * True while this replica still leads on this term, checked synchronously against the renew
+   * deadline (issue 9; contract §1): a term past it is not current, and asking ends it (the signal
+   * aborts with `renewDeadline`). Ask right before every send, retries included: a fencing check.
+   */
+  isCurrent(): boolean;
 }
 
 export type StepDownReason = 'renewDeadline' | 'leaseLost' | 'keyLost' | 'staleFencingToken' | 'shutdown';
@@ -129,18 +133,13 @@ export class LeaderElector {
   async resign(boundMs = 2_000): Promise<void> {
     this.stopped = true;
     this.retryTimer?.cancel();
-    const bound = new AbortController();
-    const gaveUp = this.options.clock.sleep(boundMs, bound.signal).then(() => false);
-    try {
-      // A campaign in flight sees `stopped` and revokes whatever lease it won; let it finish.
-      if (this.campaigning !== undefined) await Promise.race([this.campaigning, gaveUp]);
-      await this.resignTerm(gaveUp);
-    } finally {
-      bound.abort();
-    }
+    const deadline = new Deadline(this.options.clock, boundMs);
+    // A campaign in flight sees `stopped` and revokes whatever lease it won; let it finish.
+    if (this.campaigning !== undefined) await deadline.race(this.campaigning);
+    await this.resignTerm(deadline);
   }
 
-  private async resignTerm(gaveUp: Promise<boolean>): Promise<void> {
+  private async resignTerm(deadline: Deadline): Promise<void> {
     const active = this.active;
     if (active === undefined) return;
     this.active = undefined;
@@ -150,7 +149,7 @@ export class LeaderElector {
     this.options.metrics?.leadershipChanged(false);
     this.options.onStoppedLeading?.(active.term, 'shutdown');
     const revoked = this.options.lock.release(active.term.leaseId).then(() => true, () => false);
-    const ok = await Promise.race([revoked, gaveUp]);
+    const ok = (await deadline.race(revoked)) === true;
     this.logger.info('resigned', { fencingToken: active.term.token, leaseRevoked: ok });
   }
 
@@ -191,14 +190,15 @@ export class LeaderElector {
     }
   }
 
-  private lead(fields: Omit<Term, 'signal'>, grantedAtMs: number): void {
+  private lead(fields: Omit<Term, 'signal' | 'isCurrent'>, grantedAtMs: number): void {
     const abort = new AbortController();
     // Every write in flight (reconcile.workers of them) listens on the term's signal.
     setMaxListeners(0, abort.signal);
-    const signal = checkOnRead(abort.signal, () => {
+    const isCurrent = (): boolean => {
       if (this.active === active && this.pastDeadline(active)) this.stepDown('renewDeadline');
-    });
-    const active: ActiveTerm = { term: { ...fields, signal }, abort, lastRenewSentAtMs: grantedAtMs, renewTimer: undefined, deadlineTimer: undefined, renewing: false };
+      return this.active === active;
+    };
+    const active: ActiveTerm = { term: { ...fields, signal: abort.signal, isCurrent }, abort, lastRenewSentAtMs: grantedAtMs, renewTimer: undefined, deadlineTimer: undefined, renewing: false };
     this.active = active;
     this.isRefusalSaid = false;
     this.logger.info('became leader', { fencingToken: fields.token, leaseTtlSeconds: fields.ttlSeconds });

@@ -6,7 +6,7 @@ function capture(level: 'info' | 'debug', secrets?: SecretRegistry): { logger: W
   const stream = new PassThrough();
   const chunks: string[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
-  const logger = WinstonLogger.create({ level, stream, ...(secrets ? { secrets } : {}), defaultFields: { service: 'test' } });
+  const logger = WinstonLogger.create({ level, stream, secrets, defaultFields: { service: 'test' } });
   return {
     logger,
     lines: () => chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>),

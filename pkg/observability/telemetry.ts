@@ -10,6 +10,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import type { Clock } from '../clock';
+import { settlesWithinMs } from '../wait';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -101,12 +102,7 @@ export function startTelemetry(stderr: Pick<NodeJS.WriteStream, 'write'> = proce
     async shutdown(boundMs, clock) {
       if (sdk === undefined) return true;
       stopped ??= sdk.shutdown().catch(() => undefined);
-      const bound = new AbortController();
-      try {
-        return await Promise.race([stopped.then(() => true), clock.sleep(boundMs, bound.signal).then(() => false, () => false)]);
-      } finally {
-        bound.abort();
-      }
+      return settlesWithinMs(stopped, boundMs, clock);
     },
   };
 }

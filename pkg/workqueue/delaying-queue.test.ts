@@ -1,6 +1,6 @@
 import { FakeClock } from '../clock';
 import { DEFAULT_MAX_WAIT_MS, DelayingQueue } from './delaying-queue';
-import { isInvalidOptionError } from './errors';
+import { isInvalidOptionError } from '../options';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -15,7 +15,7 @@ async function readyTimes(queue: DelayingQueue, clock: FakeClock, untilMs: numbe
   const times: number[] = [];
   while (clock.monotonicNow() < untilMs) {
     clock.step(stepMs);
-    while (queue.len() > 0) {
+    while (queue.snapshot().queued > 0) {
       const key = await queue.get();
       times.push(clock.monotonicNow());
       if (key !== undefined) queue.done(key);
@@ -31,7 +31,7 @@ describe('DelayingQueue', () => {
   ])('adds at once for a $name delay', ({ delayMs }) => {
     const { queue, clock } = newQueue();
     queue.addAfter('a', delayMs);
-    expect(queue.len()).toBe(1);
+    expect(queue.snapshot().queued).toBe(1);
     expect(clock.pendingTimers()).toBe(0);
   });
 
@@ -52,9 +52,9 @@ describe('DelayingQueue', () => {
     const { queue, clock } = newQueue();
     queue.addAfter('a', delayMs);
     clock.step(HOUR_MS - 1);
-    expect(queue.len()).toBe(0);
+    expect(queue.snapshot().queued).toBe(0);
     clock.step(1);
-    expect(queue.len()).toBe(1);
+    expect(queue.snapshot().queued).toBe(1);
     expect(DEFAULT_MAX_WAIT_MS).toBe(HOUR_MS);
   });
 

@@ -4,7 +4,7 @@
 // One clock timer is armed, for the earliest waiting key. As in client-go, add() does not cancel a
 // waiting key: it is then processed now and once more when its delay ends.
 import type { Timer } from '../clock';
-import { requireNumber } from './errors';
+import { requireNumber } from '../options';
 import type { HeapNode } from './heap';
 import { IndexedHeap } from './heap';
 import type { QueueSnapshot } from './metrics';

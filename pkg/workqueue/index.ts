@@ -1,7 +1,5 @@
 export type { DelayingQueueOptions, WaitKind } from './delaying-queue';
 export { DEFAULT_MAX_WAIT_MS, DelayingQueue } from './delaying-queue';
-export type { NumberRule } from './errors';
-export { InvalidOptionError, isInvalidOptionError, requireNumber } from './errors';
 export type { QueueMetrics, QueueSnapshot } from './metrics';
 export { NoopQueueMetrics } from './metrics';
 export type { KeyOrder, WorkQueueOptions } from './queue';

@@ -1,5 +1,5 @@
 import { FakeClock, flushMicrotasks } from '../clock';
-import { isInvalidOptionError } from './errors';
+import { isInvalidOptionError } from '../options';
 import type { QueueMetrics } from './metrics';
 import type { KeyOrder } from './queue';
 import { WorkQueue } from './queue';
@@ -34,7 +34,7 @@ const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 /** Takes every ready key (each get resolves at once when a key is ready). */
 async function drainReady<R>(queue: WorkQueue<R>): Promise<string[]> {
   const keys: string[] = [];
-  while (queue.len() > 0) {
+  while (queue.snapshot().queued > 0) {
     const key = await queue.get();
     if (key !== undefined) keys.push(key);
   }
@@ -50,7 +50,7 @@ describe('WorkQueue', () => {
     const { queue } = newQueue();
     for (const key of adds) queue.add(key);
     expect(await drainReady(queue)).toEqual(out);
-    expect(queue.len()).toBe(0);
+    expect(queue.snapshot().queued).toBe(0);
   });
 
   it('never hands a key to a second getter before done, and hands it again once after done', async () => {
@@ -77,7 +77,7 @@ describe('WorkQueue', () => {
     queue.add('a');
     await queue.get();
     queue.done('a');
-    expect(queue.len()).toBe(0);
+    expect(queue.snapshot().queued).toBe(0);
   });
 
   it('serves pending gets in the order they were made', async () => {
@@ -98,7 +98,7 @@ describe('WorkQueue', () => {
     abort.abort();
     await expect(cancelled).resolves.toBeUndefined();
     queue.add('a');
-    expect(queue.len()).toBe(1);
+    expect(queue.snapshot().queued).toBe(1);
     expect(await queue.get()).toBe('a');
     await expect(queue.get(abort.signal)).resolves.toBeUndefined();
   });
@@ -184,7 +184,7 @@ describe('WorkQueue', () => {
       await expect(pending).resolves.toBeUndefined();
       queue.add('a');
       expect(queue.isShuttingDown()).toBe(true);
-      expect(queue.len()).toBe(0);
+      expect(queue.snapshot().queued).toBe(0);
       await expect(queue.get()).resolves.toBeUndefined();
     });
 
@@ -283,7 +283,7 @@ describe('WorkQueue', () => {
     };
     const workers = Array.from({ length: 4 }, () => worker());
     for (let i = 0; i < 60; i++) queue.add(`k${i % 12}`);
-    for (let i = 0; i < 60 && queue.snapshot().processing + queue.len() > 0; i++) await flushMicrotasks();
+    for (let i = 0; i < 60 && queue.snapshot().processing + queue.snapshot().queued > 0; i++) await flushMicrotasks();
     queue.shutDown();
     await Promise.all(workers);
     expect(overlaps).toEqual([]);

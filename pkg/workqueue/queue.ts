@@ -6,7 +6,8 @@
 // Ready keys sit in a binary heap: add/get/done are O(log n) at 100,000 keys.
 // Unlike client-go, get() hands out nothing after shutDown(): keys still queued are dropped.
 import type { Clock } from '../clock';
-import { requireNumber } from './errors';
+import { requireNumber } from '../options';
+import { settlesWithinMs } from '../wait';
 import type { HeapNode } from './heap';
 import { IndexedHeap } from './heap';
 import type { QueueMetrics, QueueSnapshot } from './metrics';
@@ -150,11 +151,6 @@ export class WorkQueue<R = undefined> {
     if (this.processing === 0 && this.drainers.size > 0) for (const drained of [...this.drainers]) drained();
   }
 
-  /** Number of ready keys. */
-  len(): number {
-    return this.ready.size;
-  }
-
   isShuttingDown(): boolean {
     return this.shuttingDown;
   }
@@ -189,16 +185,10 @@ export class WorkQueue<R = undefined> {
     requireNumber('WorkQueue.shutDownWithDrain', 'timeoutMs', timeoutMs, 'nonNegative');
     this.shutDown();
     if (this.processing === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const finish = (drained: boolean): void => {
-        this.drainers.delete(onDrained);
-        timer.cancel();
-        resolve(drained);
-      };
-      const onDrained = (): void => finish(true);
-      const timer = this.clock.setTimer(timeoutMs, () => finish(false));
-      this.drainers.add(onDrained);
-    });
+    let onDrained = (): void => {};
+    const drained = new Promise<void>((resolve) => { onDrained = resolve; });
+    this.drainers.add(onDrained);
+    return settlesWithinMs(drained, timeoutMs, this.clock).finally(() => this.drainers.delete(onDrained));
   }
 
   /** Called once, when the queue shuts down. */

@@ -1,5 +1,5 @@
 import { FakeClock } from '../clock';
-import { isInvalidOptionError } from './errors';
+import { isInvalidOptionError } from '../options';
 import type { RateLimiter } from './rate-limiters';
 import {
   ControllerRateLimiter,

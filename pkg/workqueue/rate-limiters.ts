@@ -3,7 +3,8 @@
 // §4 requeue.*) and an overall token bucket that spreads retries when many keys fail at once (it can
 // push a retry past maxDelayMs; the delaying queue's one-hour cap still bounds it).
 import type { Clock } from '../clock';
-import { InvalidOptionError, requireNumber } from './errors';
+import { InvalidOptionError, requireAtMost, requireNumber } from '../options';
+import { backoffMs } from '../wait';
 
 /** Called by the queue's addRateLimited, forget and numRequeues; not safe to share between queues. */
 export interface RateLimiter {
@@ -29,7 +30,7 @@ export interface BackoffDelays {
 function checkDelays(owner: string, delays: BackoffDelays): BackoffDelays {
   const baseDelayMs = requireNumber(owner, 'baseDelayMs', delays.baseDelayMs, 'positive');
   const maxDelayMs = requireNumber(owner, 'maxDelayMs', delays.maxDelayMs, 'positive');
-  if (baseDelayMs > maxDelayMs) throw new InvalidOptionError(owner, 'baseDelayMs', `must be ≤ maxDelayMs (${maxDelayMs})`, baseDelayMs);
+  requireAtMost(owner, 'baseDelayMs', baseDelayMs, 'maxDelayMs', maxDelayMs);
   return { baseDelayMs, maxDelayMs };
 }
 
@@ -52,8 +53,7 @@ export class ExponentialRateLimiter implements RateLimiter {
   when(key: string): number {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
-    // 2 ** failures is Infinity past 1023 failures; min() still answers maxDelayMs.
-    return Math.min(this.delays.baseDelayMs * 2 ** failures, this.delays.maxDelayMs);
+    return backoffMs({ baseMs: this.delays.baseDelayMs, maxMs: this.delays.maxDelayMs }, failures);
   }
 
   forget(key: string): void {

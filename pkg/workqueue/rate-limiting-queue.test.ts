@@ -26,7 +26,7 @@ async function failRepeatedly(queue: RateLimitingQueue, clock: FakeClock, key: s
     queue.addRateLimited(key);
     queue.done(key);
     const from = clock.monotonicNow();
-    while (queue.len() === 0) clock.step(10);
+    while (queue.snapshot().queued === 0) clock.step(10);
     delays.push(clock.monotonicNow() - from);
   }
   return delays;
@@ -92,8 +92,8 @@ describe('RateLimitingQueue', () => {
     const queue = new RateLimitingQueue({ clock });
     queue.addRateLimited('k');
     clock.step(499);
-    expect(queue.len()).toBe(0);
+    expect(queue.snapshot().queued).toBe(0);
     clock.step(1);
-    expect(queue.len()).toBe(1);
+    expect(queue.snapshot().queued).toBe(1);
   });
 });

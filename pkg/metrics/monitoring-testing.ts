@@ -1,5 +1,5 @@
 // Readers of manifests/monitoring/ for the tests that judge it (a test-only entry point, not exported
-// from index.ts): pkg/observability/monitoring-manifests.test.ts checks names and labels offline,
+// from index.ts): pkg/metrics/monitoring-manifests.test.ts checks names and labels offline,
 // e2e/prometheus.e2e.test.ts hands the same rules and queries to promtool and a real Prometheus.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

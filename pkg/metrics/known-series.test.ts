@@ -3,11 +3,8 @@
 // the reasons) on purpose, not read from metric-names.ts or known-series.ts: a name or value dropped
 // there must fail here.
 import { CONTRACT_METRICS, EXTRA_METRICS } from './metric-names';
-import { OtelMetrics } from './metrics';
-import type { PrometheusMetrics } from './prometheus';
-import { startPrometheusMetrics } from './prometheus';
 import type { Exposition } from './testing';
-import { parseExposition } from './testing';
+import { freshPipeline, parseExposition } from './testing';
 
 const REASONS = [
   'WorkerNotRunning', 'WorkerDraining', 'LicenseMismatch', 'PersonalLicenseInUse', 'CmlVersionMismatch', 'MissingNodeDefinition',
@@ -46,19 +43,12 @@ function samplesOf(e: Exposition, name: string, type: string, labels: Labels): A
 }
 
 describe('the series known in advance', () => {
-  let prometheus: PrometheusMetrics;
-  let m: OtelMetrics;
-
-  beforeEach(async () => {
-    prometheus = await startPrometheusMetrics();
-    m = new OtelMetrics(prometheus.meter);
-  });
-  afterEach(() => prometheus.shutdown());
-
-  const scrape = async (): Promise<Exposition> => parseExposition(await prometheus.scrape());
+  const t = freshPipeline();
+  beforeEach(t.start);
+  afterEach(t.stop);
 
   it('are all on the first scrape of a fresh meter, typed and at 0', async () => {
-    const e = await scrape();
+    const e = await t.scrape();
     const missing = CONTRACT.flatMap(([name, type, sets]) => [
       ...(e.types.get(name) === type ? [] : [`${name}: type ${e.types.get(name) ?? 'none'}, want ${type}`]),
       ...sets.flatMap((labels) => samplesOf(e, name, type, labels).some((v) => v !== 0) ? [`${name}${JSON.stringify(labels)}: ${samplesOf(e, name, type, labels).join('/')}`] : []),
@@ -71,7 +61,7 @@ describe('the series known in advance', () => {
   });
 
   it('include our own metrics, each with help text', async () => {
-    const text = await prometheus.scrape();
+    const text = await t.prometheus.scrape();
     const e = parseExposition(text);
     for (const name of Object.values(EXTRA_METRICS)) {
       const type = e.types.get(name);
@@ -83,10 +73,10 @@ describe('the series known in advance', () => {
   });
 
   it('give way to the real series of the same labels, and stay at 0 for the others', async () => {
-    m.config.reloaded('failure');
-    m.scheduler.attempt('scheduled', 1);
-    m.scheduler.attempt('scheduled', 1);
-    const e = await scrape();
+    t.m.config.reloaded('failure');
+    t.m.scheduler.attempt('scheduled', 1);
+    t.m.scheduler.attempt('scheduled', 1);
+    const e = await t.scrape();
     expect([e.value('scheduler_config_reloads_total', { result: 'failure' }), e.value('scheduler_config_reloads_total', { result: 'success' })]).toEqual([1, 0]);
     expect(e.samples.filter((s) => s.name === 'scheduler_scheduling_attempt_duration_seconds_count')).toEqual([
       { name: 'scheduler_scheduling_attempt_duration_seconds_count', labels: {}, value: 2 },
@@ -95,8 +85,8 @@ describe('the series known in advance', () => {
   });
 
   it('drop a route\'s zero series once that route has an answer with its status code', async () => {
-    m.client.recordRequest({ method: 'POST', route: '/api/internal/workers/scale-up', statusCode: 202, errorType: undefined, durationSeconds: 0.01 });
-    const e = await scrape();
+    t.m.client.recordRequest({ method: 'POST', route: '/api/internal/workers/scale-up', statusCode: 202, errorType: undefined, durationSeconds: 0.01 });
+    const e = await t.scrape();
     const series = e.samples.filter((s) => s.name === 'http_client_request_duration_seconds_count').map((s) => [s.labels['http_route'], s.labels['http_response_status_code'], s.value]);
     expect(series).toEqual(expect.arrayContaining([
       ['/api/internal/workers/scale-up', '202', 1],
@@ -107,20 +97,20 @@ describe('the series known in advance', () => {
   });
 
   it('keep template="" at 0 beside the templates the forecast reports, and a cleared template at 0', async () => {
-    m.forecast.forecastFinished(120, { 'multi-sessions': 3 });
-    const first = await scrape();
-    m.forecast.forecastFinished(80, { small: 1 });
-    const second = await scrape();
+    t.m.forecast.forecastFinished(120, { 'multi-sessions': 3 });
+    const first = await t.scrape();
+    t.m.forecast.forecastFinished(80, { small: 1 });
+    const second = await t.scrape();
     expect([first.value('scheduler_forecast_shortfall_instances', { template: 'multi-sessions' }), first.value('scheduler_forecast_shortfall_instances', { template: '' })]).toEqual([3, 0]);
     expect(['multi-sessions', 'small', ''].map((template) => second.value('scheduler_forecast_shortfall_instances', { template }))).toEqual([0, 1, 0]);
     expect([second.value('scheduler_forecast_duration_seconds_count'), second.value('scheduler_forecast_duration_seconds_sum')]).toEqual([2, 0.2]);
   });
 
   it('count scale-up calls by trigger and result', async () => {
-    m.scaleUp.requested('forecast', 'accepted');
-    m.scaleUp.requested('now', 'refused');
-    m.scaleUp.requested('forecast', 'accepted');
-    const e = await scrape();
+    t.m.scaleUp.requested('forecast', 'accepted');
+    t.m.scaleUp.requested('now', 'refused');
+    t.m.scaleUp.requested('forecast', 'accepted');
+    const e = await t.scrape();
     expect([
       e.value('scheduler_scale_up_requests_total', { trigger: 'forecast', result: 'accepted' }),
       e.value('scheduler_scale_up_requests_total', { trigger: 'now', result: 'refused' }),

@@ -37,7 +37,7 @@ export type ScaleUpResult = (typeof SCALE_UP_RESULTS)[number];
 const MALFORMED_KINDS = allOf<ObjectKind>()(['instance', 'worker']);
 const RELOAD_RESULTS = allOf<ReloadResult>()(['success', 'failure']);
 const RELIST_REASONS = allOf<RelistReason>()(['compacted', 'watch-error', 'list-error', 'drift']);
-const RECONCILE_OUTCOMES = allOf<ReconcileOutcome>()(['success', 'requeueAfter', 'error', 'terminal', 'aborted']);
+const RECONCILE_OUTCOMES = allOf<ReconcileOutcome>()(['success', 'requeueAfter', 'error', 'aborted']);
 const ROUTES = allOf<RouteTemplate>()([
   '/api/internal/instances/{id}/schedule', '/api/internal/instances/{id}/unschedulable', '/api/internal/workers/scale-up',
 ]);

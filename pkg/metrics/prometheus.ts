@@ -1,7 +1,7 @@
 // The metrics pipeline: an OpenTelemetry MeterProvider whose one reader is the Prometheus exporter,
 // kept from opening its own port (contract §4: /metrics is served on HTTP_PORT by our HttpServer,
 // which calls scrape()). Independent of the tracing SDK: OTEL_SDK_DISABLED never empties /metrics.
-// The SDK modules load on start, so importing pkg/observability for a Logger stays cheap. Every known
+// The SDK modules load on start, so importing pkg/metrics stays cheap. Every known
 // series (./known-series.ts) is on the page from the first scrape, at 0 until its first event.
 import type { Meter } from '@opentelemetry/api';
 import { KNOWN_SERIES } from './known-series';

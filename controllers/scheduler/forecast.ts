@@ -1,0 +1,172 @@
+// The forecast (contract §5, issue 19): the next forecast.horizonMinutes played on a fork of the live
+// snapshot with the configured placer, so what it predicts is what live placement would do if nothing
+// changed but time. Events come from forecast-timeline.ts; shortfalls go to forecast-plan.ts. The
+// run yields to the event loop every few milliseconds, so live decisions keep their latency.
+//
+// A booting worker counts RUNNING from its key's create time plus its template's bootSeconds. etcd
+// keeps no times, so the create time is when this replica first saw the worker: at most one
+// forecast interval late while leading (marginMinutes covers it), the first forecast's time after a
+// failover. A forecast scale-up that was accepted counts as `count` booting workers of its template
+// until that many new workers of the template have been seen or their boot time has passed, so a
+// need is never asked for twice while it is being met.
+import type { Clock } from '../../pkg/clock';
+import type { ScaleUpTemplate, SchedulerConfig } from '../../pkg/config';
+import type { LabletInstance, Worker } from '../../pkg/objects';
+import { isPlaceable } from '../../pkg/objects';
+import type { Placer, Snapshot } from '../../pkg/placement';
+import type { Shortfall, ScaleUpPlan } from './forecast-plan';
+import { planScaleUps } from './forecast-plan';
+import { forecastTimeline } from './forecast-timeline';
+import { emptyWorkerOf } from './scale-up';
+
+/** The cache as the forecast reads it (LabletCache fits). */
+export interface ForecastCache {
+  allInstances(): Iterable<{ readonly instance: LabletInstance }>;
+  allWorkers(): Iterable<{ readonly worker: Worker }>;
+}
+
+export interface ForecastResult {
+  readonly computedAtMs: number;
+  readonly horizonEndMs: number;
+  /** Booked instances the forecast placed. */
+  readonly placed: number;
+  readonly shortfalls: readonly Shortfall[];
+  readonly plan: ScaleUpPlan;
+  /** Time the run spent working, ms (its yields to the event loop excluded). */
+  readonly durationMs: number;
+}
+
+/** An accepted forecast scale-up whose workers may not all be in etcd yet. */
+export interface OutstandingRequest {
+  readonly template: string;
+  readonly count: number;
+  readonly sentAtMs: number;
+}
+
+export interface ForecasterOptions {
+  readonly cache: ForecastCache;
+  /** The live snapshot; only ever forked. */
+  readonly snapshot: Snapshot;
+  readonly placer: () => Placer;
+  readonly config: () => SchedulerConfig;
+  readonly clock: Clock;
+  /** Called between slices of a run; default: the next turn of the event loop. */
+  readonly yieldNow?: () => Promise<void>;
+  /** Work between yields, ms. Default 5. */
+  readonly sliceMs?: number;
+}
+
+const BOOTING_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'PROVISIONING', 'STARTING']);
+
+export class Forecaster {
+  private readonly firstSeenMs = new Map<string, number>();
+  private outstanding: OutstandingRequest[] = [];
+
+  constructor(private readonly o: ForecasterOptions) {}
+
+  /** Records an accepted forecast scale-up: its workers count as booting until they appear. */
+  requested(request: OutstandingRequest): void {
+    this.outstanding.push(request);
+  }
+
+  async run(signal?: AbortSignal): Promise<ForecastResult | undefined> {
+    const config = this.o.config();
+    const nowMs = this.o.clock.now();
+    const horizonEndMs = nowMs + config.forecast.horizonMinutes * 60_000;
+    const placer = this.o.placer();
+    const templates = new Map(config.scaleUp.templates.map((t) => [t.name, t]));
+    const fleet = this.o.snapshot.fork();
+
+    const holders: LabletInstance[] = [];
+    const pending: LabletInstance[] = [];
+    for (const { instance } of this.o.cache.allInstances()) {
+      if (fleet.holderOf(instance.id) !== undefined) holders.push(instance);
+      else if (isPlaceable(instance)) pending.push(instance);
+    }
+    const booting = this.bootingWorkers(nowMs, templates, fleet);
+    const events = forecastTimeline({
+      nowMs, horizonEndMs, holders, pending, booting: [...booting.keys()].map((workerId) => ({ workerId, readyAtMs: booting.get(workerId)?.readyAtMs ?? nowMs })),
+      policy: { ...config.timeslot, releaseAfterEndMinutes: config.forecast.releaseAfterEndMinutes },
+    });
+
+    const shortfalls: Shortfall[] = [];
+    let placed = 0;
+    let busyMs = 0;
+    let sliceStart = this.o.clock.monotonicNow();
+    for (const event of events) {
+      switch (event.kind) {
+        case 'release':
+          fleet.removeHolder(event.instanceId);
+          fleet.forget(event.instanceId);
+          break;
+        case 'worker': {
+          const worker = booting.get(event.workerId)?.running;
+          if (worker !== undefined) fleet.upsertWorker(worker);
+          break;
+        }
+        case 'ready': {
+          const decision = placer.place(event.instance, fleet);
+          if (decision.result === 'scheduled') {
+            fleet.assume(event.instance.id, decision.workerId, event.instance.requirements.resources);
+            placed += 1;
+          } else if (decision.result === 'unschedulable') {
+            shortfalls.push({ instance: event.instance, readyAtMs: event.atMs, message: decision.message, reasons: decision.reasons });
+          }
+          break;
+        }
+      }
+      if (this.o.clock.monotonicNow() - sliceStart >= (this.o.sliceMs ?? 5)) {
+        busyMs += this.o.clock.monotonicNow() - sliceStart;
+        await (this.o.yieldNow ?? nextTurn)();
+        if (signal?.aborted === true) return undefined;
+        sliceStart = this.o.clock.monotonicNow();
+      }
+    }
+    const plan = planScaleUps(shortfalls, config.scaleUp.templates, placer, config.forecast.marginMinutes);
+    busyMs += this.o.clock.monotonicNow() - sliceStart;
+    return { computedAtMs: nowMs, horizonEndMs, placed, shortfalls, plan, durationMs: busyMs };
+  }
+
+  /**
+   * Workers that will count RUNNING at some time: booting workers of known templates in the cache,
+   * and the ones accepted forecast requests still owe, as RUNNING copies with their ready times.
+   */
+  private bootingWorkers(nowMs: number, templates: ReadonlyMap<string, ScaleUpTemplate>, fleet: Snapshot): Map<string, { readyAtMs: number; running: Worker }> {
+    const booting = new Map<string, { readyAtMs: number; running: Worker }>();
+    const seen = new Set<string>();
+    const seenByTemplate = new Map<string, number[]>();
+    for (const { worker } of this.o.cache.allWorkers()) {
+      seen.add(worker.id);
+      const firstSeen = this.firstSeenMs.get(worker.id) ?? nowMs;
+      this.firstSeenMs.set(worker.id, firstSeen);
+      const template = worker.template === undefined ? undefined : templates.get(worker.template);
+      if (template === undefined) continue;
+      const times = seenByTemplate.get(template.name) ?? [];
+      times.push(firstSeen);
+      seenByTemplate.set(template.name, times);
+      if (BOOTING_STATUSES.has(worker.status)) {
+        booting.set(worker.id, { readyAtMs: firstSeen + template.bootSeconds * 1000, running: { ...worker, status: 'RUNNING' } });
+      }
+    }
+    for (const id of [...this.firstSeenMs.keys()]) if (!seen.has(id)) this.firstSeenMs.delete(id);
+
+    this.outstanding = this.outstanding.filter((request) => {
+      const template = templates.get(request.template);
+      if (template === undefined) return false;
+      const readyAtMs = request.sentAtMs + template.bootSeconds * 1000;
+      const arrived = (seenByTemplate.get(request.template) ?? []).filter((t) => t >= request.sentAtMs).length;
+      const owed = request.count - arrived;
+      if (owed <= 0 || readyAtMs < nowMs) return false;
+      for (let i = 0; i < owed; i++) {
+        const id = `${template.name}-requested-${request.sentAtMs}-${i + 1}`;
+        if (fleet.getWorker(id) === undefined) booting.set(id, { readyAtMs, running: emptyWorkerOf(template, id) });
+      }
+      return true;
+    });
+    return booting;
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
