@@ -91,7 +91,7 @@ async function main(): Promise<number> {
     onLeadershipChange: (change) => events.record(leadershipEvent(env.schedulerId, change)),
     metrics: {
       informer: metrics.informer, elector: metrics.elector, malformedValue: (kind) => metrics.cache.malformedValue(kind),
-      metrics: metrics.scheduler, queueMetrics: metrics.queue, runnerMetrics: metrics.runner, scaleUpMetrics: metrics.scaleUp,
+      metrics: metrics.scheduler, queueMetrics: metrics.queue, runnerMetrics: metrics.runner, scaleUpMetrics: metrics.scaleUp, forecastMetrics: metrics.forecast,
     },
   });
   metrics.watchPending(() => ({ ...scheduler.controller.pendingCounts() }));

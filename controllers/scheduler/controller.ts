@@ -23,7 +23,10 @@ import type { DecisionView } from './decisions';
 import { DecisionLog } from './decisions';
 import { Enqueuer } from './enqueue';
 import { FleetSync } from './fleet-sync';
-import type { ScaleUpMetrics, SchedulerMetrics } from './metrics';
+import { Forecaster } from './forecast';
+import type { ForecastView } from './forecast-loop';
+import { ForecastLoop } from './forecast-loop';
+import type { ForecastMetrics, ScaleUpMetrics, SchedulerMetrics } from './metrics';
 import type { CacheRevision, TermSource } from './reconciler';
 import { SchedulerReconciler } from './reconciler';
 import type { PlacementRank } from './timing';
@@ -55,6 +58,8 @@ export interface SchedulerControllerOptions {
   readonly runnerMetrics?: RunnerMetrics;
   /** scheduler_scale_up_requests_total. Default: no-op. */
   readonly scaleUpMetrics?: ScaleUpMetrics;
+  /** scheduler_forecast_duration_seconds, scheduler_forecast_shortfall_instances. Default: no-op. */
+  readonly forecastMetrics?: ForecastMetrics;
   /** Spans per reconcile (issue 11); the client should be traced by the same (SchedulerService does). */
   readonly tracing?: Tracing;
   /** Bound on draining in-flight writes when a term ends, ms. Default 10,000. */
@@ -76,6 +81,7 @@ export class SchedulerController {
   private readonly queue: RateLimitingQueue<PlacementRank>;
   private readonly rateLimiter: ControllerRateLimiter;
   private readonly runner: Runner;
+  private readonly forecast: ForecastLoop;
   private readonly memory = new TermMemory(this.snapshot);
   private readonly decisions = new DecisionLog();
   private readonly logger: Logger;
@@ -108,6 +114,7 @@ export class SchedulerController {
       order: { rankOf: (id: string) => rankOf(id, o.cache.instance(id)?.instance), compare: compareRanks },
       metrics: o.queueMetrics,
     });
+    const forecaster = new Forecaster({ cache: o.cache, snapshot: this.snapshot, placer: () => this.currentPlacer(), config: o.config, clock: o.clock });
     const scaleUp = new ScaleUpPlanner({
       client: o.client,
       placer: () => this.currentPlacer(),
@@ -118,6 +125,18 @@ export class SchedulerController {
       clock: o.clock,
       logger: this.logger,
       metrics: o.scaleUpMetrics,
+      onAccepted: (template) => forecaster.requested({ template, count: 1, sentAtMs: o.clock.now() }),
+    });
+    this.forecast = new ForecastLoop({
+      forecaster,
+      reactive: scaleUp,
+      client: o.client,
+      config: o.config,
+      stepDown: () => o.terms.stepDown('staleFencingToken'),
+      clock: o.clock,
+      logger: this.logger.child({ component: 'forecast' }),
+      metrics: o.forecastMetrics,
+      scaleUpMetrics: o.scaleUpMetrics,
     });
     const reconciler = new SchedulerReconciler({
       scaleUp,
@@ -170,7 +189,7 @@ export class SchedulerController {
       this.logger.info('placing', { fencingToken: term.token });
       this.enqueueAllPending();
       this.armResync(term);
-      await this.runner.run(term.signal);
+      await Promise.all([this.runner.run(term.signal), this.forecast.lead(term)]);
     } finally {
       if (this.activeToken === term.token) this.activeToken = undefined;
       this.resyncTimer?.cancel();
@@ -189,6 +208,12 @@ export class SchedulerController {
     const reweighted = JSON.stringify(previous.placement) !== JSON.stringify(next.placement);
     const retimed = JSON.stringify(previous.timeslot) !== JSON.stringify(next.timeslot);
     if (this.activeToken !== undefined && (resumed || reweighted || retimed)) this.enqueueAllPending();
+    this.forecast.poke(); // contract §5: forecast again after a configuration change
+  }
+
+  /** The leader's last forecast (GET /debug/forecast); undefined on a standby or before the first. */
+  forecastView(): ForecastView | undefined {
+    return this.forecast.view();
   }
 
   isPlacing(): boolean {

@@ -18,6 +18,7 @@ const booked = (id: string, readyMinutes: number) =>
 
 function setup(config = CONFIG) {
   const t = reconcilerFixture(config);
+  const reactive = { sending: false, noted: [] as string[], noteRequest(template: string) { this.noted.push(template); }, isSending() { return this.sending; } };
   t.worker(aWorker('w-1').withCpu(2));
   const terms = new ManualTerms(100);
   const term = terms.currentTerm()!;
@@ -25,14 +26,14 @@ function setup(config = CONFIG) {
   const shortfalls: Array<Record<string, number>> = [];
   const results: string[] = [];
   const loop = new ForecastLoop({
-    forecaster, client: t.client, config: t.config, clock: t.clock, stepDown: () => terms.stepDown('staleFencingToken'),
+    forecaster, client: t.client, config: t.config, clock: t.clock, stepDown: () => terms.stepDown('staleFencingToken'), reactive,
     metrics: { forecastFinished: (_ms, byTemplate) => shortfalls.push({ ...byTemplate }) },
     scaleUpMetrics: { requested: (trigger, result) => results.push(`${trigger} ${result}`) },
   });
   const scaleUps = () => t.client.calls.filter((c) => c.route === 'scaleUp');
   /** Lets the loop finish what the clock started (its run and its call resolve within a few turns). */
   const settle = async (): Promise<void> => { for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve)); };
-  return { t, terms, term, loop, scaleUps, shortfalls, results, settle };
+  return { t, terms, term, loop, scaleUps, shortfalls, results, settle, reactive };
 }
 
 describe('ForecastLoop', () => {
@@ -95,6 +96,21 @@ describe('ForecastLoop', () => {
     await s.settle();
     expect(s.scaleUps()).toHaveLength(2);
     expect(s.results).toEqual(['forecast refused', 'forecast accepted']);
+    s.terms.stepDown('shutdown');
+    await running;
+  });
+
+  it('starts the reactive cooldown when it asks, and waits while a reactive request for the template is on its way', async () => {
+    const s = setup();
+    s.t.instance(booked('li-a', 10));
+    s.reactive.sending = true;
+    const running = s.loop.lead(s.term);
+    await s.settle();
+    expect([s.scaleUps(), s.reactive.noted]).toEqual([[], []]);
+    s.reactive.sending = false;
+    s.t.clock.step(60_000);
+    await s.settle();
+    expect([s.scaleUps().length, s.reactive.noted]).toEqual([1, ['multi']]);
     s.terms.stepDown('shutdown');
     await running;
   });

@@ -3,7 +3,9 @@
 // It keeps the last result for GET /debug/forecast and acts on its plan: with scaleUp.enabled, not
 // paused and not a dry run, each template need whose requestAt has come is asked for once, with the
 // §5 reason and Idempotency-Key. An accepted request counts as booting workers in later forecasts; a
-// refused one is shown and counted, and asked again only by a later forecast.
+// refused one is shown and counted, and asked again only by a later forecast. The reactive scale-up
+// (scale-up.ts) and this loop see each other's requests: a forecast request starts the reactive
+// cooldown for its template, and no forecast request leaves while a reactive one for it is on its way.
 import type { Clock } from '../../pkg/clock';
 import type { SchedulerConfig } from '../../pkg/config';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
@@ -40,6 +42,8 @@ export interface ForecastLoopOptions {
   readonly logger?: Logger;
   readonly metrics?: ForecastMetrics;
   readonly scaleUpMetrics?: ScaleUpMetrics;
+  /** The reactive scale-up (ScaleUpPlanner fits). Default: none. */
+  readonly reactive?: { noteRequest(template: string): void; isSending(template: string): boolean };
 }
 
 export class ForecastLoop {
@@ -57,6 +61,7 @@ export class ForecastLoop {
       while (!term.signal.aborted) {
         const config = this.o.config();
         if (config.forecast.horizonMinutes > 0) await this.runOnce(term, config);
+        else this.last = undefined; // turned off: no stale forecast on /debug/forecast
         const poked = new AbortController();
         this.wake = () => poked.abort();
         await this.o.clock.sleep(this.o.config().forecast.intervalSeconds * 1000, AbortSignal.any([term.signal, poked.signal]));
@@ -107,7 +112,8 @@ export class ForecastLoop {
     const { scaleUp, placement } = config;
     if (!scaleUp.enabled || placement.paused || placement.dryRun) return;
     for (const need of result.plan.needs) {
-      if (need.requestAtMs > this.o.clock.now() || term.signal.aborted) continue;
+      if (need.requestAtMs > this.o.clock.now() || term.signal.aborted || this.o.reactive?.isSending(need.template) === true) continue;
+      this.o.reactive?.noteRequest(need.template);
       answers.set(need.template, await this.request(need, term));
     }
   }

@@ -4,6 +4,8 @@
 // template is outstanding while a worker of it is PENDING, PROVISIONING or STARTING in the cache (its
 // capacity is incoming), or for cooldownSeconds after the API's reply, whichever ends later; no new
 // request for it meanwhile. An unknown outcome counts as a reply (the request may have been taken).
+// Forecast requests (forecast-loop.ts) count here too: noteRequest() starts the same cooldown, and an
+// accepted request of this planner is reported through onAccepted so the forecast counts its worker.
 import type { Clock } from '../../pkg/clock';
 import type { ScaleUpTemplate, SchedulerConfig } from '../../pkg/config';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
@@ -35,6 +37,8 @@ export interface ScaleUpPlannerOptions {
   readonly logger?: Logger;
   /** Default: no-op. */
   readonly metrics?: ScaleUpMetrics | undefined;
+  /** Called when a request of this planner was accepted (one worker of the template coming). */
+  readonly onAccepted?: ((template: string) => void) | undefined;
 }
 
 interface TemplateWorker {
@@ -72,6 +76,7 @@ export class ScaleUpPlanner {
       await this.o.client.requestScaleUp({ template: name, reason, instanceIds }, { fencingToken: term.token, signal: term.signal, term });
       this.logger.info('scale-up requested', { template: name, instances: instanceIds.length, fencingToken: term.token });
       this.metrics.requested('now', 'accepted');
+      this.o.onAccepted?.(name);
     } catch (err: unknown) {
       if (isStaleFencingToken(err)) this.o.stepDown();
       else if (isScaleUpRefused(err) || isRetriable(err) || isCallAborted(err)) this.logger.warn('scale-up request not accepted', { template: name, err });
@@ -81,6 +86,16 @@ export class ScaleUpPlanner {
       this.inFlight.delete(name);
       this.repliedAtMs.set(name, this.o.clock.monotonicNow());
     }
+  }
+
+  /** Another path (the forecast) asked for a worker of the template: no request of ours for it during the cooldown. */
+  noteRequest(template: string): void {
+    this.repliedAtMs.set(template, this.o.clock.monotonicNow());
+  }
+
+  /** True while a request of this planner for the template is on its way. */
+  isSending(template: string): boolean {
+    return this.inFlight.has(template);
   }
 
   private isOutstanding(template: string, cooldownSeconds: number): boolean {

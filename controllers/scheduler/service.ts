@@ -35,7 +35,7 @@ export interface SchedulerServiceOptions {
     readonly informer?: InformerMetrics;
     readonly elector?: ElectorMetrics;
     readonly malformedValue?: (kind: 'instance' | 'worker') => void;
-  } & Pick<SchedulerControllerOptions, 'metrics' | 'queueMetrics' | 'runnerMetrics' | 'scaleUpMetrics'>;
+  } & Pick<SchedulerControllerOptions, 'metrics' | 'queueMetrics' | 'runnerMetrics' | 'scaleUpMetrics' | 'forecastMetrics'>;
   /** Spans per reconcile and per Control Plane call (issue 11). Default: NOOP_TRACING. */
   readonly tracing?: Tracing;
   /** Told when this replica starts or stops leading (Kubernetes Events, issue 10); must not throw or block. */
@@ -109,6 +109,7 @@ export class SchedulerService {
       queueMetrics: o.metrics?.queueMetrics,
       runnerMetrics: o.metrics?.runnerMetrics,
       scaleUpMetrics: o.metrics?.scaleUpMetrics,
+      forecastMetrics: o.metrics?.forecastMetrics,
     });
     // The leader key arrives in the same stream as the objects: standbys campaign when it goes, a
     // leader steps down when its key is gone or another's at or after its own token's revision.
@@ -136,20 +137,26 @@ export class SchedulerService {
     return { ok: true };
   }
 
-  /** GET /debug/leader, /debug/instances/{id} and /debug/queue (contract §4). */
+  /** GET /debug/leader, /debug/instances/{id}, /debug/queue and /debug/forecast (contract §4). */
   registerDebugRoutes(http: HttpServer): void {
     http
       .get('/debug/leader', () => ({ status: 200, body: this.leaderView() }))
-      .get('/debug/instances/:id', ([id = '']) => {
-        const view = this.controller.decision(id);
-        if (view !== undefined) return { status: 200, body: view };
-        const leader = this.leaderView();
-        const body = leader.leader
-          ? { error: `no decision recorded for instance ${id}` }
-          : { error: `this replica is not the leader; ask ${leader.leaderIdentity ?? 'the leader (none elected now)'}`, leaderIdentity: leader.leaderIdentity };
-        return { status: 404, body };
+      .get('/debug/instances/:id', ([id = '']) => this.leaderOnly(this.controller.decision(id), `no decision recorded for instance ${id}`))
+      .get('/debug/forecast', () => {
+        const off = this.o.config.current().forecast.horizonMinutes === 0;
+        return this.leaderOnly(this.controller.forecastView(), off ? 'the forecast is off (forecast.horizonMinutes is 0)' : 'no forecast yet');
       })
       .get('/debug/queue', () => ({ status: 200, body: { queue: this.controller.queueSnapshot(), pending: this.controller.pendingCounts(), assumed: this.controller.assumedCount() } }));
+  }
+
+  /** 200 with what the leader knows; 404 saying why not, or, on a standby, who leads. */
+  private leaderOnly(view: object | undefined, missing: string): { status: number; body: object } {
+    if (view !== undefined) return { status: 200, body: view };
+    const leader = this.leaderView();
+    const body = leader.leader
+      ? { error: missing }
+      : { error: `this replica is not the leader; ask ${leader.leaderIdentity ?? 'the leader (none elected now)'}`, leaderIdentity: leader.leaderIdentity };
+    return { status: 404, body };
   }
 
   /**
