@@ -25,15 +25,16 @@ function setup(config = CONFIG) {
   const forecaster = new Forecaster({ cache: t.cache, snapshot: t.snapshot, clock: t.clock, config: t.config, placer: () => createPlacer('default', {}), sliceMs: 1_000 });
   const shortfalls: Array<Record<string, number>> = [];
   const results: string[] = [];
+  const uncovered: Array<Record<string, number>> = [];
   const loop = new ForecastLoop({
     forecaster, client: t.client, config: t.config, clock: t.clock, stepDown: () => terms.stepDown('staleFencingToken'), reactive,
-    metrics: { forecastFinished: (_ms, byTemplate) => shortfalls.push({ ...byTemplate }) },
+    metrics: { forecastFinished: (_ms, byTemplate) => shortfalls.push({ ...byTemplate }), uncovered: (byTemplate) => uncovered.push({ ...byTemplate }) },
     scaleUpMetrics: { requested: (trigger, result) => results.push(`${trigger} ${result}`) },
   });
   const scaleUps = () => t.client.calls.filter((c) => c.route === 'scaleUp');
   /** Lets the loop finish what the clock started (its run and its call resolve within a few turns). */
   const settle = async (): Promise<void> => { for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve)); };
-  return { t, terms, term, loop, scaleUps, shortfalls, results, settle, reactive };
+  return { t, terms, term, loop, scaleUps, shortfalls, results, settle, reactive, uncovered };
 }
 
 describe('ForecastLoop', () => {
@@ -134,5 +135,51 @@ describe('ForecastLoop', () => {
     expect(s.shortfalls).toEqual([{ '': 0 }, { '': 0, multi: 1 }]);
     s.terms.stepDown('shutdown');
     await running;
+  });
+
+  describe('the uncovered shortfall (the alert\'s gauge)', () => {
+    it('counts a need only once it is within bootSeconds + marginMinutes and nothing was accepted, and clears on stepping down', async () => {
+      const s = setup(CONFIG.replace('enabled: true', 'enabled: false'));
+      s.t.instance(booked('li-a', 60));
+      s.t.instance(booked('li-b', 70));
+      const running = s.loop.lead(s.term);
+      await s.settle();
+      expect(s.uncovered.at(-1)).toEqual({ multi: 0 }); // needed in 60 min, boot 20 + margin 5
+      s.t.clock.step(36 * 60_000); // past requestAt: 24 minutes left
+      await s.settle();
+      expect(s.uncovered.at(-1)).toEqual({ multi: 2 });
+      s.terms.stepDown('shutdown');
+      await running;
+      expect(s.uncovered.at(-1)).toEqual({});
+    });
+
+    it('is 0 once the request is accepted, and counts the instances of a refused one', async () => {
+      const accepted = setup();
+      accepted.t.instance(booked('li-a', 10));
+      const first = accepted.loop.lead(accepted.term);
+      await accepted.settle();
+      expect([accepted.results, accepted.uncovered.at(-1)]).toEqual([['forecast accepted'], { multi: 0 }]);
+      accepted.terms.stepDown('shutdown');
+      await first;
+
+      const refused = setup();
+      refused.t.instance(booked('li-a', 10));
+      refused.t.client.scaleUpAnswers.push(new ScaleUpRefusedError({ route: 'scaleUp' }, 'multi'));
+      const second = refused.loop.lead(refused.term);
+      await refused.settle();
+      expect([refused.results, refused.uncovered.at(-1)]).toEqual([['forecast refused'], { multi: 1 }]);
+      refused.terms.stepDown('shutdown');
+      await second;
+    });
+
+    it('is reported empty while the forecast is off', async () => {
+      const s = setup(`${CONFIG}\nforecast: {horizonMinutes: 0}`.replace('forecast: {intervalSeconds: 60, marginMinutes: 5}\n', ''));
+      s.t.instance(booked('li-a', 10));
+      const running = s.loop.lead(s.term);
+      await s.settle();
+      expect([s.shortfalls, s.uncovered]).toEqual([[], [{}]]);
+      s.terms.stepDown('shutdown');
+      await running;
+    });
   });
 });

@@ -6,6 +6,7 @@
 // refused one is shown and counted, and asked again only by a later forecast. The reactive scale-up
 // (scale-up.ts) and this loop see each other's requests: a forecast request starts the reactive
 // cooldown for its template, and no forecast request leaves while a reactive one for it is on its way.
+// After acting it reports the uncovered shortfall (uncoveredByTemplate below) for the alert.
 import type { Clock } from '../../pkg/clock';
 import type { SchedulerConfig } from '../../pkg/config';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
@@ -50,9 +51,11 @@ export class ForecastLoop {
   private last: { readonly result: ForecastResult; readonly answers: ReadonlyMap<string, ScaleUpResult> } | undefined;
   private wake: (() => void) | undefined;
   private readonly logger: Logger;
+  private readonly metrics: ForecastMetrics;
 
   constructor(private readonly o: ForecastLoopOptions) {
     this.logger = o.logger ?? NOOP_LOGGER;
+    this.metrics = o.metrics ?? NOOP_FORECAST_METRICS;
   }
 
   /** Forecasts (and acts) until the term's signal aborts. */
@@ -61,15 +64,20 @@ export class ForecastLoop {
       while (!term.signal.aborted) {
         const config = this.o.config();
         if (config.forecast.horizonMinutes > 0) await this.runOnce(term, config);
-        else this.last = undefined; // turned off: no stale forecast on /debug/forecast
+        else this.clear(); // turned off: no stale forecast on /debug/forecast, nothing uncovered
         const poked = new AbortController();
         this.wake = () => poked.abort();
         await this.o.clock.sleep(this.o.config().forecast.intervalSeconds * 1000, AbortSignal.any([term.signal, poked.signal]));
         this.wake = undefined;
       }
     } finally {
-      this.last = undefined; // a standby answers with who leads, not with an old forecast
+      this.clear(); // a standby answers with who leads, not with an old forecast
     }
+  }
+
+  private clear(): void {
+    this.last = undefined;
+    this.metrics.uncovered({});
   }
 
   /** A configuration change: forecast again now. */
@@ -105,10 +113,15 @@ export class ForecastLoop {
       return;
     }
     if (result === undefined) return; // the term ended during the run
-    (this.o.metrics ?? NOOP_FORECAST_METRICS).forecastFinished(result.durationMs, shortfallsByTemplate(result));
+    this.metrics.forecastFinished(result.durationMs, shortfallsByTemplate(result));
     const answers = new Map<string, ScaleUpResult>();
     this.last = { result, answers };
     this.logger.debug('forecast', { placed: result.placed, shortfalls: result.shortfalls.length, needs: result.plan.needs.length, durationMs: result.durationMs });
+    await this.act(result, answers, term, config);
+    this.metrics.uncovered(uncoveredByTemplate(result.plan.needs, answers, config, this.o.clock.now()));
+  }
+
+  private async act(result: ForecastResult, answers: Map<string, ScaleUpResult>, term: Term, config: SchedulerConfig): Promise<void> {
     const { scaleUp, placement } = config;
     if (!scaleUp.enabled || placement.paused || placement.dryRun) return;
     for (const need of result.plan.needs) {
@@ -142,5 +155,26 @@ export class ForecastLoop {
 function shortfallsByTemplate(result: ForecastResult): Record<string, number> {
   const counts: Record<string, number> = { '': result.plan.unplanned.length };
   for (const need of result.plan.needs) counts[need.template] = need.instanceIds.length;
+  return counts;
+}
+
+/**
+ * scheduler_forecast_uncovered_shortfall_instances{template}: the planned instances of each need that
+ * is due within its template's bootSeconds + marginMinutes (its requestAt has passed) and whose
+ * scale-up was not accepted by this run (disabled, paused, dry run, refused, failed, or held back by
+ * a reactive request on its way). A need met earlier is absent from the plan: its workers count as
+ * booting capacity. Every template of scaleUp.templates is reported, at 0 when covered.
+ */
+function uncoveredByTemplate(
+  needs: readonly TemplateNeed[], answers: ReadonlyMap<string, ScaleUpResult>, config: SchedulerConfig, nowMs: number,
+): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(config.scaleUp.templates.map((t) => [t.name, 0]));
+  const marginMs = config.forecast.marginMinutes * 60_000;
+  for (const need of needs) {
+    const template = config.scaleUp.templates.find((t) => t.name === need.template);
+    const bootMs = (template?.bootSeconds ?? 0) * 1000;
+    const isDue = need.neededByMs - nowMs < bootMs + marginMs;
+    if (isDue && answers.get(need.template) !== 'accepted') counts[need.template] = (counts[need.template] ?? 0) + need.instanceIds.length;
+  }
   return counts;
 }

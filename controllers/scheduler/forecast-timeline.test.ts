@@ -1,6 +1,6 @@
 import { anInstance } from '../../pkg/objects/testing';
 import type { ForecastEvent, TimelineInput } from './forecast-timeline';
-import { forecastTimeline } from './forecast-timeline';
+import { TimelineQueue, forecastTimeline } from './forecast-timeline';
 
 const NOW = Date.parse('2026-12-04T07:00:00Z');
 const at = (hhmm: string): number => Date.parse(`2026-12-04T${hhmm}:00Z`);
@@ -60,5 +60,27 @@ describe('forecastTimeline (contract §5)', () => {
       pending: [slot('li-ended', '05:00', '06:30').build(), slot('li-short', '06:00', '07:20').build(), slot('li-ok', '06:00', '07:40').build()],
     }));
     expect(described(events)).toEqual(['07:00 ready li-ok']);
+  });
+});
+
+describe('TimelineQueue', () => {
+  it('plays the listed events and the ones added while playing in one order', () => {
+    const listed = forecastTimeline(input({
+      booting: [{ workerId: 'w-a', readyAtMs: at('08:00') }],
+      pending: [slot('li-x', '08:35', '10:00').build(), slot('li-y', '09:35', '11:00').build()],
+    }));
+    const queue = new TimelineQueue(listed);
+    const played: ForecastEvent[] = [];
+    for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
+      played.push(e);
+      if (e.kind === 'ready' && e.instance.id === 'li-x') {
+        queue.add({ kind: 'release', atMs: at('09:00'), instanceId: 'li-x' });
+        queue.add({ kind: 'release', atMs: at('08:30'), instanceId: 'li-early' });
+        queue.add({ kind: 'release', atMs: at('10:00'), instanceId: 'li-late' });
+      }
+    }
+    expect(described(played)).toEqual([
+      '08:00 worker w-a', '08:00 ready li-x', '08:30 release li-early', '09:00 release li-x', '09:00 ready li-y', '10:00 release li-late',
+    ]);
   });
 });

@@ -27,7 +27,8 @@ describe('Forecaster', () => {
     const ids = ['li-a', 'li-b', 'li-c', 'li-d', 'li-e'];
     ids.forEach((id, i) => t.instance(booked(id, 60 + i * 10)));
     const result = await forecaster(t).run();
-    expect(result?.placed).toBe(3);
+    // Three at their ready time; li-d and li-e late, once the first sessions end and free w-1.
+    expect(result?.placed).toBe(5);
     const predicted = result?.shortfalls.map((s) => [s.instance.id, s.message]);
 
     t.clock.step(70 * 60_000); // every booked instance inside its lead time
@@ -46,8 +47,10 @@ describe('Forecaster', () => {
     t.instance(booked('li-before-boot', 35 + 10, 8)); // ready at +10, before w-boot runs at +20
     t.instance(booked('li-after-boot', 35 + 20, 8)); // ready at +20
     const result = await forecaster(t).run();
-    expect(result?.shortfalls.map((s) => s.instance.id)).toEqual(['li-before-boot']);
-    expect(result?.placed).toBe(2);
+    // li-before-boot fits nowhere at +10 and is offered again when w-boot runs at +20, before its
+    // start and ahead of li-after-boot (earlier start), as live placement would: no worker needed for it.
+    expect(result?.shortfalls.map((s) => s.instance.id)).toEqual(['li-after-boot']);
+    expect(result?.placed).toBe(2); // li-before-boot on w-boot, li-after-release on w-1
   });
 
   it('plans a template for the shortfalls and requests it once: an accepted request counts as booting workers', async () => {
@@ -68,6 +71,18 @@ describe('Forecaster', () => {
     t.worker(aWorker('w-new').withCpu(8).withMemory(64).withStorage(200).withStatus('PENDING').withTemplate('multi'));
     const third = await f.run();
     expect([third?.shortfalls, third?.plan.needs, third?.placed]).toEqual([[], [], 2]);
+  });
+
+  it('keeps neededBy, and so the Idempotency-Key, from one forecast to the next for instances already ready', async () => {
+    const t = reconcilerFixture(TEMPLATES);
+    t.worker(aWorker('w-1').withCpu(2));
+    t.instance(booked('li-ready', 20, 4)); // ready 15 minutes ago
+    const f = forecaster(t);
+    const first = await f.run();
+    t.clock.step(30_000);
+    const second = await f.run();
+    expect(first?.plan.needs[0]?.neededByMs).toBe(NOW - 15 * 60_000);
+    expect(second?.plan.needs).toEqual(first?.plan.needs);
   });
 
   it('leaves the live snapshot as it was', async () => {

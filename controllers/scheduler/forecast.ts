@@ -1,7 +1,10 @@
 // The forecast (contract §5, issue 19): the next forecast.horizonMinutes played on a fork of the live
 // snapshot with the configured placer, so what it predicts is what live placement would do if nothing
-// changed but time. Events come from forecast-timeline.ts; shortfalls go to forecast-plan.ts. The
-// run yields to the event loop every few milliseconds, so live decisions keep their latency.
+// changed but time. Events come from forecast-timeline.ts; an instance the forecast places frees its
+// capacity at its own slot end, and shortfalls are offered again when capacity frees (as live
+// placement retries them), at most once a minute of forecast time; one placed by its start needs no
+// worker. Shortfalls go to forecast-plan.ts. The run yields to the event loop every few
+// milliseconds, so live decisions keep their latency.
 //
 // A booting worker counts RUNNING from its key's create time plus its template's bootSeconds. etcd
 // keeps no times, so the create time is when this replica first saw the worker: at most one
@@ -13,10 +16,11 @@ import type { Clock } from '../../pkg/clock';
 import type { ScaleUpTemplate, SchedulerConfig } from '../../pkg/config';
 import type { LabletInstance, Worker } from '../../pkg/objects';
 import { isPlaceable } from '../../pkg/objects';
-import type { Placer, Snapshot } from '../../pkg/placement';
+import type { Decision, Placer, Snapshot } from '../../pkg/placement';
 import type { Shortfall, ScaleUpPlan } from './forecast-plan';
 import { planScaleUps } from './forecast-plan';
-import { forecastTimeline } from './forecast-timeline';
+import { TimelineQueue, forecastTimeline, nominalReadyMs, releaseOf } from './forecast-timeline';
+import { readiness } from './timing';
 import { emptyWorkerOf } from './scale-up';
 
 /** The cache as the forecast reads it (LabletCache fits). */
@@ -57,6 +61,13 @@ export interface ForecasterOptions {
 }
 
 const BOOTING_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'PROVISIONING', 'STARTING']);
+/** Shortfalls are offered again at most this often in forecast time, after capacity frees. */
+const RETRY_EVERY_MS = 60_000;
+
+/** Instances with equal requests get equal verdicts on the same fleet. */
+function requestKey(instance: LabletInstance): string {
+  return JSON.stringify([instance.requirements, instance.preferredRegion]);
+}
 
 export class Forecaster {
   private readonly firstSeenMs = new Map<string, number>();
@@ -84,47 +95,103 @@ export class Forecaster {
       else if (isPlaceable(instance)) pending.push(instance);
     }
     const booting = this.bootingWorkers(nowMs, templates, fleet);
-    const events = forecastTimeline({
-      nowMs, horizonEndMs, holders, pending, booting: [...booting.keys()].map((workerId) => ({ workerId, readyAtMs: booting.get(workerId)?.readyAtMs ?? nowMs })),
-      policy: { ...config.timeslot, releaseAfterEndMinutes: config.forecast.releaseAfterEndMinutes },
-    });
+    const policy = { ...config.timeslot, releaseAfterEndMinutes: config.forecast.releaseAfterEndMinutes };
+    const queue = new TimelineQueue(forecastTimeline({
+      nowMs, horizonEndMs, holders, pending, booting: [...booting.keys()].map((workerId) => ({ workerId, readyAtMs: booting.get(workerId)?.readyAtMs ?? nowMs })), policy,
+    }));
 
-    const shortfalls: Shortfall[] = [];
+    const shortfalls = new Map<string, Shortfall>();
+    // Shortfalls live placement would try again when capacity frees (contract §3: no fit is retried).
+    const waiting: Shortfall[] = [];
     let placed = 0;
     let busyMs = 0;
     let sliceStart = this.o.clock.monotonicNow();
-    for (const event of events) {
+    let gainedAtMs: number | undefined; // capacity freed or added since the last retry, at this time
+    let retriedAtMs = Number.NEGATIVE_INFINITY;
+    const place = (instance: LabletInstance, atMs: number): Decision => {
+      const decision = placer.place(instance, fleet);
+      if (decision.result !== 'scheduled') return decision;
+      fleet.assume(instance.id, decision.workerId, instance.requirements.resources);
+      placed += 1;
+      const release = releaseOf(instance, atMs, horizonEndMs, policy);
+      if (release !== undefined) queue.add(release);
+      return decision;
+    };
+    const keys = new Map<string, string>();
+    const keyOf = (instance: LabletInstance): string => {
+      let key = keys.get(instance.id);
+      if (key === undefined) keys.set(instance.id, (key = requestKey(instance)));
+      return key;
+    };
+    const retryWaiting = async (atMs: number): Promise<boolean> => {
+      retriedAtMs = atMs;
+      gainedAtMs = undefined;
+      const failed = new Set<string>(); // requests already refused in this pass fail again the same way
+      for (let k = 0; k < waiting.length; k++) {
+        if (!(await slice())) return false;
+        const shortfall = waiting[k]!;
+        const { instance } = shortfall;
+        const key = keyOf(instance);
+        if (failed.has(key)) continue;
+        if (readiness(instance, atMs, policy).kind === 'missed') {
+          waiting.splice(k--, 1);
+          continue;
+        }
+        if (place(instance, atMs).result !== 'scheduled') {
+          failed.add(key);
+          continue;
+        }
+        waiting.splice(k--, 1);
+        // Placed by its start: live would place it in time, so no worker is needed for it.
+        if (atMs <= (instance.timeslot?.startMs ?? atMs)) shortfalls.delete(instance.id);
+      }
+      return true;
+    };
+    /** Yields to the event loop once the slice is used up; false when the signal aborted meanwhile. */
+    const slice = async (): Promise<boolean> => {
+      if (this.o.clock.monotonicNow() - sliceStart < (this.o.sliceMs ?? 5)) return true;
+      busyMs += this.o.clock.monotonicNow() - sliceStart;
+      await (this.o.yieldNow ?? nextTurn)();
+      sliceStart = this.o.clock.monotonicNow();
+      return signal?.aborted !== true;
+    };
+
+    for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
+      // Retry at most once a minute of forecast time, after the releases and workers of a moment and
+      // before its instances: live retries with backoff, not at every release.
+      const retryAtMs = gainedAtMs === undefined ? undefined : Math.max(gainedAtMs, retriedAtMs + RETRY_EVERY_MS);
+      if (retryAtMs !== undefined && (event.kind === 'ready' ? event.atMs >= retryAtMs : event.atMs > retryAtMs) && !(await retryWaiting(retryAtMs))) return undefined;
       switch (event.kind) {
         case 'release':
           fleet.removeHolder(event.instanceId);
           fleet.forget(event.instanceId);
+          if (waiting.length > 0) gainedAtMs ??= event.atMs;
           break;
         case 'worker': {
           const worker = booting.get(event.workerId)?.running;
           if (worker !== undefined) fleet.upsertWorker(worker);
+          if (waiting.length > 0) gainedAtMs ??= event.atMs;
           break;
         }
         case 'ready': {
-          const decision = placer.place(event.instance, fleet);
-          if (decision.result === 'scheduled') {
-            fleet.assume(event.instance.id, decision.workerId, event.instance.requirements.resources);
-            placed += 1;
-          } else if (decision.result === 'unschedulable') {
-            shortfalls.push({ instance: event.instance, readyAtMs: event.atMs, message: decision.message, reasons: decision.reasons });
+          const decision = place(event.instance, event.atMs);
+          if (decision.result === 'unschedulable') {
+            const readyAtMs = Math.min(event.atMs, nominalReadyMs(event.instance, nowMs, policy));
+            const shortfall: Shortfall = { instance: event.instance, readyAtMs, message: decision.message, reasons: decision.reasons };
+            shortfalls.set(event.instance.id, shortfall);
+            waiting.push(shortfall);
           }
           break;
         }
       }
-      if (this.o.clock.monotonicNow() - sliceStart >= (this.o.sliceMs ?? 5)) {
-        busyMs += this.o.clock.monotonicNow() - sliceStart;
-        await (this.o.yieldNow ?? nextTurn)();
-        if (signal?.aborted === true) return undefined;
-        sliceStart = this.o.clock.monotonicNow();
-      }
+      if (!(await slice())) return undefined;
     }
-    const plan = planScaleUps(shortfalls, config.scaleUp.templates, placer, config.forecast.marginMinutes);
+    const lastRetryAtMs = gainedAtMs === undefined ? undefined : Math.max(gainedAtMs, retriedAtMs + RETRY_EVERY_MS);
+    if (lastRetryAtMs !== undefined && lastRetryAtMs <= horizonEndMs && !(await retryWaiting(lastRetryAtMs))) return undefined;
+    const short = [...shortfalls.values()];
+    const plan = planScaleUps(short, config.scaleUp.templates, placer, config.forecast.marginMinutes);
     busyMs += this.o.clock.monotonicNow() - sliceStart;
-    return { computedAtMs: nowMs, horizonEndMs, placed, shortfalls, plan, durationMs: busyMs };
+    return { computedAtMs: nowMs, horizonEndMs, placed, shortfalls: short, plan, durationMs: busyMs };
   }
 
   /**

@@ -33,6 +33,12 @@ export const NOOP_SCALE_UP_METRICS: ScaleUpMetrics = { requested: () => undefine
 export interface ForecastMetrics {
   /** After each forecast: its duration and its shortfalls by template ('' for instances no template fits). */
   forecastFinished(durationMs: number, shortfallsByTemplate: Readonly<Record<string, number>>): void;
+  /**
+   * scheduler_forecast_uncovered_shortfall_instances{template} (ours): after acting, the planned
+   * instances whose need is within bootSeconds + marginMinutes and has no accepted request. `{}`
+   * (every template at 0) on a standby or with the forecast off.
+   */
+  uncovered(byTemplate: Readonly<Record<string, number>>): void;
 }
 
-export const NOOP_FORECAST_METRICS: ForecastMetrics = { forecastFinished: () => undefined };
+export const NOOP_FORECAST_METRICS: ForecastMetrics = { forecastFinished: () => undefined, uncovered: () => undefined };

@@ -1,22 +1,27 @@
 // The embedded demo (`make demo`): an etcd (in memory, or real when ETCD_ENDPOINTS is set), the
 // development Control Plane API over it, and one scheduler replica, in one process. It loads the
 // sample fleet and workload, shows a progress bar while the scheduler places them, and ends with a
-// table of workers (placements, utilisation) and of unschedulable instances with their messages.
+// table of workers (placements, utilisation) and of unschedulable instances with their messages,
+// then the leader's forecast of the booked morning, hour by hour, and the scale-ups it would send.
 import { join } from 'node:path';
 import { SchedulerService } from '../../controllers/scheduler';
 import { SystemClock } from '../../pkg/clock';
-import { ConfigHolder, defaultConfig, parseEnvironment } from '../../pkg/config';
+import { ConfigHolder, parseEnvironment } from '../../pkg/config';
 import { HttpControlPlaneClient } from '../../pkg/controlplane';
+import type { SchedulerConfig } from '../../pkg/config';
 import type { LogLevel } from '../../pkg/observability';
 import { WinstonLogger } from '../../pkg/observability';
 import type { Store } from '../../pkg/store';
 import { EtcdStore, InMemoryStore } from '../../pkg/store';
 import { start as startDevApi } from '../controlplane-api';
+import { forecastReport } from './forecast-report';
 import { loadSamples } from './samples';
 import { percent, progressBar, renderTable } from './tables';
 
 const SAMPLES = join(__dirname, '..', '..', '..', 'config', 'samples', 'demo-fleet.yaml');
 const DEADLINE_MS = 120_000;
+/** A forecast computed after placement settled: within two forecast.intervalSeconds of the sample config. */
+const FORECAST_WAIT_MS = 10_000;
 
 async function main(): Promise<number> {
   const clock = new SystemClock();
@@ -33,7 +38,7 @@ async function main(): Promise<number> {
   for (const instance of samples.instances) await api.objects.putInstance(instance);
   print(`Lablet scheduler demo: ${samples.workers.length} workers, ${samples.instances.length} instances, etcd ${useEtcd ? `at ${env.etcd.endpoints.join(',')} under ${prefix}` : 'in memory'}, development API at ${api.url}`);
 
-  const config = new ConfigHolder(defaultConfig());
+  const config = new ConfigHolder(samples.config);
   const client = new HttpControlPlaneClient({ baseUrl: api.url, schedulerId: 'demo-scheduler', clock });
   const scheduler = new SchedulerService({ store, client, prefix, schedulerId: 'demo-scheduler', config, clock, logger });
   scheduler.start();
@@ -56,6 +61,8 @@ async function main(): Promise<number> {
   const placed = countPlaced(scheduler);
   print('');
   print(`${placed} of ${total} instances placed in ${elapsedS.toFixed(1)} s; ${settled ? 'every other one is reported above' : `gave up waiting after ${DEADLINE_MS / 1000} s`}.`);
+  print('');
+  print(await forecastSection(scheduler, clock, samples.config));
 
   await scheduler.stop(2_000);
   client.close();
@@ -110,6 +117,23 @@ async function unschedulableTable(scheduler: SchedulerService, reports: { report
     rows.push([id, report?.message ?? (waiting ? 'waiting for its timeslot (lead time 35 min)' : '-')]);
   }
   return renderTable(['NOT PLACED', 'WHY'], rows);
+}
+
+/** The leader's forecast once one computed after placement settled is there (GET /debug/forecast). */
+async function forecastSection(scheduler: SchedulerService, clock: SystemClock, config: SchedulerConfig): Promise<string> {
+  const settledAtMs = clock.now();
+  const fresh = () => {
+    const view = scheduler.controller.forecastView();
+    return view !== undefined && Date.parse(view.computedAt) >= settledAtMs ? view : undefined;
+  };
+  await waitUntil(clock, FORECAST_WAIT_MS, () => fresh() !== undefined);
+  const view = fresh() ?? scheduler.controller.forecastView();
+  if (view === undefined) return 'No forecast yet (see GET /debug/forecast on the leader).';
+  const pending = [...scheduler.cache.placeableIds()].flatMap((id) => {
+    const cached = scheduler.cache.instance(id);
+    return cached === undefined ? [] : [cached.instance];
+  });
+  return forecastReport(view, pending, config);
 }
 
 async function waitUntil(clock: SystemClock, deadlineMs: number, condition: () => boolean): Promise<boolean> {

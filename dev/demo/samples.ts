@@ -1,8 +1,11 @@
 // The demo's sample fleet and workload (config/samples/demo-fleet.yaml): groups of workers and
-// instances expanded to the contract's JSON documents, timeslots placed relative to a start time.
+// instances expanded to the contract's JSON documents, timeslots placed relative to a start time,
+// and the demo scheduler's configuration (ConfigMap keys, checked by the service's own parser).
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import type { SchedulerConfig } from '../../pkg/config';
+import { parseConfig } from '../../pkg/config';
 import type { LabletInstanceJson, WorkerJson } from '../../pkg/objects';
 import { LICENSES, WORKER_STATUSES } from '../../pkg/objects';
 
@@ -41,9 +44,15 @@ const instanceGroup = z.strictObject({
   timeslot: z.strictObject({ startInMinutes: z.number(), durationMinutes: z.number().positive() }).optional(),
 });
 
-const samplesSchema = z.strictObject({ workers: z.array(workerGroup), instances: z.array(instanceGroup) });
+const samplesSchema = z.strictObject({
+  /** Parsed by parseConfig (unknown until then). */
+  config: z.record(z.string(), z.unknown()).optional(),
+  workers: z.array(workerGroup),
+  instances: z.array(instanceGroup),
+});
 
 export interface Samples {
+  readonly config: SchedulerConfig;
   readonly workers: readonly WorkerJson[];
   readonly instances: readonly LabletInstanceJson[];
 }
@@ -69,7 +78,8 @@ export async function loadSamples(path: string, startMs: number): Promise<Sample
       },
     })),
   );
-  return { workers, instances };
+  const config = parseConfig(stringify(parsed.data.config ?? {}), `${path} (config)`);
+  return { config, workers, instances };
 }
 
 function ids(prefix: string, count: number): string[] {

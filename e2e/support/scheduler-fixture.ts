@@ -32,12 +32,24 @@ export interface FleetState {
   readonly workers: ReadonlyMap<string, { status: string; license: string; cpuMilli: number; memoryMilli: number; storageMilli: number }>;
 }
 
-export async function startSchedulerFixture(endpoints: readonly string[], prefix: string, configYaml = '', logger: Logger = NOOP_LOGGER): Promise<SchedulerFixture> {
+export interface SchedulerFixtureOptions {
+  /**
+   * Whether the development API boots the workers of an accepted scale-up, from the templates of the
+   * scheduler's configuration (scaleUp.templates, read at each request) on the system clock (issue 19).
+   * Default false: requests are only recorded.
+   */
+  readonly bootWorkers?: boolean;
+}
+
+export async function startSchedulerFixture(
+  endpoints: readonly string[], prefix: string, configYaml = '', logger: Logger = NOOP_LOGGER, options: SchedulerFixtureOptions = {},
+): Promise<SchedulerFixture> {
   const clock = new SystemClock();
   const apiStore = await EtcdStore.connect({ endpoints });
   const schedulerStore = await EtcdStore.connect({ endpoints });
-  const api = await startDevApi({ store: apiStore, prefix, port: 0, host: '127.0.0.1' });
   const config = new ConfigHolder(parseConfig(configYaml));
+  const templates = options.bootWorkers === true ? { templates: () => config.current().scaleUp.templates, clock } : {};
+  const api = await startDevApi({ store: apiStore, prefix, port: 0, host: '127.0.0.1', ...templates });
   const client = new HttpControlPlaneClient({ baseUrl: api.url, schedulerId: 'e2e-scheduler', clock, timeoutMs: config.current().controlPlane.timeoutMs, baseDelayMs: 20, maxBackoffMs: 200 });
   const scheduler = new SchedulerService({ store: schedulerStore, client, prefix, schedulerId: 'e2e-scheduler', config, clock, logger });
   return {

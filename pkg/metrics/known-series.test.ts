@@ -106,6 +106,18 @@ describe('the series known in advance', () => {
     expect([second.value('scheduler_forecast_duration_seconds_count'), second.value('scheduler_forecast_duration_seconds_sum')]).toEqual([2, 0.2]);
   });
 
+  it('show the uncovered shortfall unlabelled at 0, then by template, a cleared template at 0', async () => {
+    const fresh = await t.scrape();
+    t.m.forecast.uncovered({ multi: 4, small: 0 });
+    const first = await t.scrape();
+    t.m.forecast.uncovered({});
+    const cleared = await t.scrape();
+    const name = 'scheduler_forecast_uncovered_shortfall_instances';
+    expect(fresh.value(name, {})).toBe(0);
+    expect(['multi', 'small'].map((template) => first.value(name, { template }))).toEqual([4, 0]);
+    expect(['multi', 'small'].map((template) => cleared.value(name, { template }))).toEqual([0, 0]);
+  });
+
   it('count scale-up calls by trigger and result', async () => {
     t.m.scaleUp.requested('forecast', 'accepted');
     t.m.scaleUp.requested('now', 'refused');

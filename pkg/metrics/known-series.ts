@@ -76,4 +76,6 @@ export const KNOWN_SERIES: Readonly<Record<MetricName, readonly Attributes[]>> =
   [X.workqueueWorkDuration]: UNLABELLED,
   [X.reconciles]: each('outcome', RECONCILE_OUTCOMES),
   [X.reconcileDuration]: UNLABELLED,
+  // Template names come from the ConfigMap: one unlabelled 0 until the first forecast reports them.
+  [X.forecastUncovered]: UNLABELLED,
 };

@@ -33,6 +33,8 @@ export const EXTRA_METRICS = {
   workqueueWorkDuration: 'workqueue_work_duration_seconds',
   reconciles: 'scheduler_reconcile_total',
   reconcileDuration: 'scheduler_reconcile_duration_seconds',
+  /** Planned instances of the last forecast due within their template's bootSeconds + margin and not covered by an accepted request. */
+  forecastUncovered: 'scheduler_forecast_uncovered_shortfall_instances',
 } as const;
 
 /** Every name we register: the contract's and ours. */

@@ -29,6 +29,8 @@ export interface SchedulerHooks {
 export interface ForecastHooks {
   /** One forecast done: its duration and its shortfalls by template ('' for instances no template fits). */
   forecastFinished(durationMs: number, shortfallsByTemplate: Readonly<Record<string, number>>): void;
+  /** After acting on it: the planned instances due within boot time with no accepted request, by template ({} clears). */
+  uncovered(byTemplate: Readonly<Record<string, number>>): void;
 }
 
 /** Scale-up calls, sent now (contract §2) or from the forecast (§5); controllers/scheduler's ScaleUpMetrics, by shape. */
@@ -52,6 +54,7 @@ export class OtelMetrics {
   readonly scaleUp: ScaleUpHooks;
   private depth = 0;
   private shortfalls: Readonly<Record<string, number>> = {};
+  private uncovered: Readonly<Record<string, number>> = {};
   private isLeader = false;
   private pending: (() => PendingByQueue) | undefined;
   private paused: (() => boolean) | undefined;
@@ -130,12 +133,17 @@ export class OtelMetrics {
     const forecastSeconds = seconds(C.forecastDuration, 'Time of one forecast over the horizon.', FORECAST_BUCKETS_SECONDS);
     gauge(C.forecastShortfall, 'Booked instances the last forecast found no room for at their ready time, by template ("" when none fits).', () =>
       Object.entries(this.shortfalls).map(([template, count]) => [count, { template }] as const));
+    gauge(X.forecastUncovered, 'Booked instances the last forecast planned workers for, due within the template\'s boot time, with no accepted scale-up, by template.', () =>
+      Object.entries(this.uncovered).map(([template, count]) => [count, { template }] as const));
+    // A template reported last time and not now reads 0 rather than vanishing.
+    const keepAtZero = (last: Readonly<Record<string, number>>, next: Readonly<Record<string, number>>) =>
+      ({ ...Object.fromEntries(Object.keys(last).map((t) => [t, 0])), ...next });
     this.forecast = {
       forecastFinished: (durationMs, byTemplate) => {
         forecastSeconds.record(durationMs / 1000);
-        // A template short last time and not now reads 0 rather than vanishing.
-        this.shortfalls = { ...Object.fromEntries(Object.keys(this.shortfalls).map((t) => [t, 0])), ...byTemplate };
+        this.shortfalls = keepAtZero(this.shortfalls, byTemplate);
       },
+      uncovered: (byTemplate) => { this.uncovered = keepAtZero(this.uncovered, byTemplate); },
     };
     const scaleUps = counter(C.scaleUpRequests, 'Scale-up calls, by trigger (now, forecast) and result (accepted, refused, error).');
     this.scaleUp = { requested: (trigger, result) => scaleUps.add(1, { trigger, result }) };

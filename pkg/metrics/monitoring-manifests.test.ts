@@ -80,6 +80,7 @@ async function registeredSeries(): Promise<Map<string, Set<string>>> {
     m.cache.malformedValue('instance');
     m.elector.leadershipChanged(true);
     m.config.reloaded('success');
+    m.forecast.uncovered({ multi: 1 });
     m.watchPending(() => ({ active: 1 }));
     m.watchPaused(() => false);
     m.watchOldestPending(() => 1);
@@ -130,17 +131,18 @@ describe('manifests/monitoring', () => {
     for (const name of Object.values(CONTRACT_METRICS)) expect([name, shown.has(name)]).toEqual([name, true]);
   });
 
-  it('alerts on no leader, flapping, old pending instances, API errors and config refusals', () => {
+  it('alerts on no leader, flapping, old pending instances, API errors, config refusals and an uncovered forecast need', () => {
     const byAlert = new Map(ruleQueries().map((q) => [q.where, uses(q.expr).metrics]));
     expect([...byAlert.keys()]).toEqual([
       'alert LabletSchedulerNoLeader', 'alert LabletSchedulerLeaderFlapping', 'alert LabletSchedulerPendingTooOld',
-      'alert LabletSchedulerApiErrors', 'alert LabletSchedulerConfigRefused',
+      'alert LabletSchedulerApiErrors', 'alert LabletSchedulerConfigRefused', 'alert LabletSchedulerForecastUncovered',
     ]);
     expect(byAlert.get('alert LabletSchedulerNoLeader')).toContain(CONTRACT_METRICS.isLeader);
     expect(byAlert.get('alert LabletSchedulerLeaderFlapping')).toContain(CONTRACT_METRICS.leaderChanges);
     expect(byAlert.get('alert LabletSchedulerPendingTooOld')).toContain(EXTRA_METRICS.oldestPending);
     expect(byAlert.get('alert LabletSchedulerApiErrors')).toContain(`${CONTRACT_METRICS.clientRequestDuration}_count`);
     expect(byAlert.get('alert LabletSchedulerConfigRefused')).toContain(CONTRACT_METRICS.configReloads);
+    expect(byAlert.get('alert LabletSchedulerForecastUncovered')).toContain(EXTRA_METRICS.forecastUncovered);
   });
 
   it('gives every alert a promtool test case that fires it and one that does not', () => {
