@@ -5,3 +5,4 @@ export type { AttemptResult, ForecastMetrics, ScaleUpMetrics, SchedulerMetrics }
 export { NOOP_FORECAST_METRICS, NOOP_SCALE_UP_METRICS, NOOP_SCHEDULER_METRICS } from './metrics';
 export type { LeadershipChange, SchedulerServiceOptions, ShutdownBounds } from './service';
 export { SchedulerService } from './service';
+export { templateWorkerDocument } from './scale-up';

@@ -11,7 +11,7 @@ import type { ScaleUpTemplate, SchedulerConfig } from '../../pkg/config';
 import type { ControlPlaneClient } from '../../pkg/controlplane';
 import { isCallAborted, isRetriable, isScaleUpRefused, isStaleFencingToken } from '../../pkg/controlplane';
 import type { Term } from '../../pkg/leaderelection';
-import type { LabletInstance, Worker } from '../../pkg/objects';
+import type { LabletInstance, Worker, WorkerStatus } from '../../pkg/objects';
 import { workerSchema } from '../../pkg/objects';
 import type { Logger } from '../../pkg/observability';
 import { NOOP_LOGGER } from '../../pkg/observability';
@@ -129,14 +129,19 @@ export class ScaleUpPlanner {
 
 /** A worker the template would add: RUNNING, empty, with the template's shape. */
 export function emptyWorkerOf(template: ScaleUpTemplate, id = `template-${template.name}`): Worker {
-  return workerSchema.parse({
+  return workerSchema.parse(templateWorkerDocument(template, id, 'RUNNING'));
+}
+
+/** The JSON document (contract §1) of a worker of the template's shape. */
+export function templateWorkerDocument(template: ScaleUpTemplate, id: string, status: WorkerStatus): Record<string, unknown> {
+  return {
     id,
-    status: 'RUNNING',
+    status,
     license: template.license,
     cmlVersion: template.cmlVersion,
     nodeDefinitions: template.nodeDefinitions,
     capacity: template.capacity,
     template: template.name,
     region: template.region,
-  });
+  };
 }

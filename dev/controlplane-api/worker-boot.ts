@@ -7,6 +7,7 @@ import type { ScaleUpTemplate } from '../../pkg/config';
 import type { WorkerStatus } from '../../pkg/objects';
 import { workerKey } from '../../pkg/objects';
 import type { Store } from '../../pkg/store';
+import { templateWorkerDocument } from '../../controllers/scheduler';
 
 /** The stages a new worker passes, with the share of bootSeconds at which it enters each. */
 const STAGES: ReadonlyArray<{ readonly status: WorkerStatus; readonly atShare: number }> = [
@@ -67,25 +68,11 @@ export class WorkerBooter {
   private async advance(id: string, template: ScaleUpTemplate, from: WorkerStatus, to: WorkerStatus): Promise<void> {
     const key = workerKey(this.prefix, id);
     const kv = await this.store.get(key);
-    if (kv === undefined || kv.value.toString('utf8') !== JSON.stringify(document(id, template, from))) return;
+    if (kv === undefined || kv.value.toString('utf8') !== JSON.stringify(templateWorkerDocument(template, id, from))) return;
     await this.store.txn([{ key, target: 'modRevision', op: '=', value: kv.modRevision }], [put(this.prefix, id, template, to)]);
   }
 }
 
 function put(prefix: string, id: string, template: ScaleUpTemplate, status: WorkerStatus) {
-  return { type: 'put', key: workerKey(prefix, id), value: JSON.stringify(document(id, template, status)) } as const;
-}
-
-/** A worker of the template's shape (contract §1). */
-function document(id: string, template: ScaleUpTemplate, status: WorkerStatus): Record<string, unknown> {
-  return {
-    id,
-    status,
-    license: template.license,
-    cmlVersion: template.cmlVersion,
-    nodeDefinitions: template.nodeDefinitions,
-    capacity: template.capacity,
-    template: template.name,
-    region: template.region,
-  };
+  return { type: 'put', key: workerKey(prefix, id), value: JSON.stringify(templateWorkerDocument(template, id, status)) } as const;
 }
