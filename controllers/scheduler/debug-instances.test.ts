@@ -10,6 +10,7 @@ import { aWorker, anInstance } from '../../pkg/objects/testing';
 import { NOOP_LOGGER } from '../../pkg/observability';
 import { InMemoryStore } from '../../pkg/store';
 import { SchedulerService } from './service';
+import { put as putIn, settle as settleOn, until as untilOn } from './service-testing';
 import { NOW, ScriptedClient } from './testing';
 
 interface Body {
@@ -50,23 +51,10 @@ describe('GET /debug/instances/{id}', () => {
     await store.close();
   });
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 10; i++) {
-      await clock.tick(0);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  async function until(check: () => boolean, what: string): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if (check()) return;
-      await settle();
-      await clock.tick(100);
-    }
-    throw new Error(`never reached: ${what}`);
-  }
-  async function put(kind: 'workers' | 'instances', builder: WorkerBuilder | InstanceBuilder): Promise<void> {
-    await store.txn([], [{ type: 'put', key: `/lcm/${kind}/${builder.json().id}`, value: builder.bytes() }]);
-  }
+  // The shared steps of service-testing.ts, on this test's clock and store.
+  const settle = (): Promise<void> => settleOn(clock);
+  const until = (check: () => boolean, what: string, stepMs?: number): Promise<void> => untilOn(clock, check, what, stepMs);
+  const put = (kind: 'workers' | 'instances', builder: WorkerBuilder | InstanceBuilder): Promise<void> => putIn(store, '/lcm', kind, builder);
   async function get(id: string): Promise<{ status: number; body: Body }> {
     const reply = await fetch(`${base}/debug/instances/${encodeURIComponent(id)}`);
     return { status: reply.status, body: (await reply.json()) as Body };

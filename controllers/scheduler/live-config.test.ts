@@ -9,6 +9,7 @@ import { aWorker, anInstance } from '../../pkg/objects/testing';
 import { InMemoryStore } from '../../pkg/store';
 import type { LeadershipChange } from './service';
 import { SchedulerService } from './service';
+import { put as putIn, settle as settleOn, until as untilOn } from './service-testing';
 import { ScriptedClient } from './testing';
 
 const NOW = Date.parse('2026-11-27T10:00:00Z');
@@ -49,24 +50,10 @@ describe('a running scheduler under a changing configuration', () => {
     await store.close();
   });
 
-  /** Lets store deliveries, timers due now and promise chains run. */
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 10; i++) {
-      await clock.tick(0);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  async function until(check: () => boolean, what: string, stepMs = 100): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if (check()) return;
-      await settle();
-      await clock.tick(stepMs);
-    }
-    throw new Error(`never reached: ${what}`);
-  }
-  async function put(kind: 'workers' | 'instances', builder: WorkerBuilder | InstanceBuilder): Promise<void> {
-    await store.txn([], [{ type: 'put', key: `/lcm/${kind}/${builder.json().id}`, value: builder.bytes() }]);
-  }
+  // The shared steps of service-testing.ts, on this test's clock and store.
+  const settle = (): Promise<void> => settleOn(clock);
+  const until = (check: () => boolean, what: string, stepMs?: number): Promise<void> => untilOn(clock, check, what, stepMs);
+  const put = (kind: 'workers' | 'instances', builder: WorkerBuilder | InstanceBuilder): Promise<void> => putIn(store, '/lcm', kind, builder);
   const placedOn = (id: string): string | undefined => client.schedules().find((s) => s.instanceId === id)?.workerId;
   const set = (yaml: string): void => holder.set(parseConfig(yaml));
 
