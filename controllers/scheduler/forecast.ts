@@ -56,13 +56,14 @@ export interface ForecasterOptions {
   readonly clock: Clock;
   /** Called between slices of a run; default: the next turn of the event loop. */
   readonly yieldNow?: () => Promise<void>;
-  /** Work between yields, ms. Default 5. */
+  /** Work between yields, ms. Default 0.5: a live decision then waits under 1 ms for the forecast (docs/scaling.md). */
   readonly sliceMs?: number;
 }
 
 const BOOTING_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'PROVISIONING', 'STARTING']);
 /** Shortfalls are offered again at most this often in forecast time, after capacity frees. */
 const RETRY_EVERY_MS = 60_000;
+const DEFAULT_SLICE_MS = 0.5;
 
 /** Instances with equal requests get equal verdicts on the same fleet. */
 function requestKey(instance: LabletInstance): string {
@@ -149,7 +150,7 @@ export class Forecaster {
     };
     /** Yields to the event loop once the slice is used up; false when the signal aborted meanwhile. */
     const slice = async (): Promise<boolean> => {
-      if (this.o.clock.monotonicNow() - sliceStart < (this.o.sliceMs ?? 5)) return true;
+      if (this.o.clock.monotonicNow() - sliceStart < (this.o.sliceMs ?? DEFAULT_SLICE_MS)) return true;
       busyMs += this.o.clock.monotonicNow() - sliceStart;
       await (this.o.yieldNow ?? nextTurn)();
       sliceStart = this.o.clock.monotonicNow();

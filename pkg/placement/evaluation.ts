@@ -3,7 +3,7 @@
 // allocates next to nothing; the Decision copies out only what it keeps.
 import type { LabletInstance } from '../objects';
 import type { Decision, DecisionRecord, ErrorDecision, ReasonCounts, WorkerScore, WorkerVerdict } from './decision';
-import { listVerdicts, memo, noFitMessage, orderedReasons, SCORED_KEPT } from './decision';
+import { listVerdicts, memo, noFitMessage, NOT_EVALUATED, orderedReasons, REJECTED, SCORED_KEPT } from './decision';
 import type { FilterPlugin } from './framework';
 import type { FilterPluginName, FilterReason, PluginName, ScorePluginName } from './names';
 import { MAX_REASONS, reasonAt, reasonCode, reasonCount } from './names';
@@ -87,6 +87,8 @@ export class ScanWindow {
 export class Evaluation {
   /** Per worker position: NOT_EVALUATED, FEASIBLE or REJECTED + reason index. */
   outcome = new Uint8Array(0);
+  /** Per shape slot: the reason code its rows were all counted under without a visit, or -1. */
+  bulkCode = new Int32Array(0);
   /** Rejections per reason code. */
   readonly counts: number[] = new Array<number>(MAX_REASONS).fill(0);
   /** Positions of the feasible workers, in scan order (the first numFeasible). */
@@ -94,8 +96,6 @@ export class Evaluation {
   numFeasible = 0;
   /** Workers the filters ran on. */
   evaluated = 0;
-  /** Per scorer: its score of feasible worker j at [j]. */
-  readonly scores: Float64Array[];
   /** Weighted total of feasible worker j at [j]: exact integers (weights in millionths). */
   totals = new Float64Array(0);
   private readonly weightSum: number;
@@ -112,11 +112,12 @@ export class Evaluation {
   ) {
     this.weightSum = weights.reduce((a, b) => a + b, 0);
     if (this.weightSum <= 0) throw new Error('placement.weights: the weights must sum to more than 0');
-    this.scores = scorerNames.map(() => new Float64Array(0));
   }
 
-  /** Before a scan of n workers. */
-  reset(n: number): void {
+  /** Before a scan of n workers in numSlots shape slots. */
+  reset(n: number, numSlots: number): void {
+    if (this.bulkCode.length < numSlots) this.bulkCode = new Int32Array(Math.max(numSlots, 2 * this.bulkCode.length));
+    this.bulkCode.fill(-1, 0, numSlots);
     if (this.outcome.length < n) {
       const size = Math.max(n, 2 * this.outcome.length);
       this.outcome = new Uint8Array(size);
@@ -128,52 +129,70 @@ export class Evaluation {
     this.evaluated = 0;
   }
 
-  /** Before scoring m feasible workers: room in scores and totals, totals at 0. */
-  prepareScores(m: number): void {
-    for (let s = 0; s < this.scores.length; s++) {
-      if (this.scores[s]!.length < m) this.scores[s] = new Float64Array(Math.max(m, 2 * this.scores[s]!.length));
-    }
+  /** Before scoring m feasible workers: room in totals. */
+  prepareTotals(m: number): void {
     if (this.totals.length < m) this.totals = new Float64Array(Math.max(m, 2 * this.totals.length));
-    this.totals.fill(0, 0, m);
   }
 
-  /** The decision from a finished scan (and, with feasible workers, finished scoring). */
-  decide(instance: LabletInstance, placer: string, snapshot: Snapshot, options: PlaceOptions): Decision {
+  /**
+   * The decision from a finished scan (and, with feasible workers, finished scoring); scoreOf(s, j)
+   * is scorer s's score of feasible worker j.
+   */
+  decide(instance: LabletInstance, placer: string, snapshot: Snapshot, options: PlaceOptions, scoreOf: (s: number, j: number) => number): Decision {
     const n = snapshot.size;
     const base = { instanceId: instance.id, placer, numWorkers: n };
     const reasons = this.reasons();
     const m = this.numFeasible;
     const ids = snapshot.workerIds();
     if (m === 0) {
-      const record = this.record(ids, n);
+      const record = this.record(ids, snapshot);
       const verdicts = memo(() => listVerdicts(record, this.pluginOfReason, undefined));
       return { ...base, result: 'unschedulable', message: noFitMessage(n, reasons), reasons, verdicts };
     }
     const kept = this.selectBest(snapshot.columns().idRanks());
-    const best: WorkerScore[] = [];
-    for (let k = 0; k < kept; k++) best.push(this.workerScore(ids, this.top[k]!));
+    // The runners-up as numbers now (the buffers are reused), as objects only if someone asks.
+    const winner = this.workerScore(ids, this.top[0]!, scoreOf);
+    const numScores = this.scorerNames.length;
+    const keptIds: string[] = [];
+    const keptTotals = new Float64Array(kept);
+    const keptScores = new Float64Array(kept * numScores);
+    for (let k = 1; k < kept; k++) {
+      const j = this.top[k]!;
+      keptIds[k] = ids[this.positions[j]!]!;
+      keptTotals[k] = this.totals[j]! / this.weightSum;
+      for (let s = 0; s < numScores; s++) keptScores[k * numScores + s] = scoreOf(s, j);
+    }
+    const best = memo(() => [
+      winner,
+      ...Array.from({ length: kept - 1 }, (_, k) => this.scoresOf(keptIds[k + 1]!, keptTotals[k + 1]!, (s) => keptScores[(k + 1) * numScores + s]!)),
+    ]);
     let verdicts: (() => readonly WorkerVerdict[]) | undefined;
     if (options.keepVerdicts === true) {
-      const record = this.record(ids, n);
-      const all = Array.from({ length: m }, (_, j) => this.workerScore(ids, j));
+      const record = this.record(ids, snapshot);
+      const all = Array.from({ length: m }, (_, j) => this.workerScore(ids, j, scoreOf));
       verdicts = memo(() => listVerdicts(record, this.pluginOfReason, (j) => all[j]!));
     }
     return {
       ...base,
       result: 'scheduled',
-      workerId: best[0]!.workerId,
-      score: best[0]!,
+      workerId: winner.workerId,
+      score: winner,
       numEvaluated: this.evaluated,
       numFeasible: m,
       reasons,
-      scored: () => best,
+      scored: best,
       verdicts,
     };
   }
 
-  /** A copy of what the lazy verdict list needs, pinning nothing live. */
-  private record(ids: readonly string[], n: number): DecisionRecord {
-    return { ids, outcome: this.outcome.slice(0, n), positions: this.positions.slice(0, this.numFeasible) };
+  /** A copy of what the lazy verdict list needs, pinning nothing live; rows counted by slot get their outcome here. */
+  private record(ids: readonly string[], snapshot: Snapshot): DecisionRecord {
+    const { shapeIndex, size: n } = snapshot.columns();
+    const { outcome, bulkCode } = this;
+    for (let i = 0; i < n; i++) {
+      if (outcome[i] === NOT_EVALUATED && bulkCode[shapeIndex[i]!]! >= 0) outcome[i] = REJECTED + bulkCode[shapeIndex[i]!]!;
+    }
+    return { ids, outcome: outcome.slice(0, n), positions: this.positions.slice(0, this.numFeasible) };
   }
 
   private reasons(): ReasonCounts {
@@ -215,9 +234,13 @@ export class Evaluation {
   }
 
   /** Feasible worker j of this decision, with its scores. */
-  private workerScore(ids: readonly string[], j: number): WorkerScore {
+  private workerScore(ids: readonly string[], j: number, scoreOf: (s: number, j: number) => number): WorkerScore {
+    return this.scoresOf(ids[this.positions[j]!]!, this.totals[j]! / this.weightSum, (s) => scoreOf(s, j));
+  }
+
+  private scoresOf(workerId: string, total: number, scoreOf: (s: number) => number): WorkerScore {
     const scores: Record<ScorePluginName, number> = {};
-    for (let s = 0; s < this.scorerNames.length; s++) scores[this.scorerNames[s]!] = this.scores[s]![j]!;
-    return { workerId: ids[this.positions[j]!]!, total: this.totals[j]! / this.weightSum, scores };
+    for (let s = 0; s < this.scorerNames.length; s++) scores[this.scorerNames[s]!] = scoreOf(s);
+    return { workerId, total, scores };
   }
 }

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { LabletInstance, Resources } from '../objects';
 import { anInstance, aWorker } from '../objects/testing';
 import type { Decision } from './decision';
-import type { FilterPlugin, WorkerFilterPlugin } from './framework';
+import type { FilterPlugin, ScorePlugin, WorkerFilterPlugin } from './framework';
 import { SUCCESS, unschedulable } from './framework';
 import type { PlaceOptions, Placer, ScoreWeights } from './placer';
 import { BinPackingScorer } from './plugins/bin-packing';
@@ -235,6 +235,98 @@ describe('the engine reusing what plugins declare', () => {
     expect(calls).toEqual({ row: 6, request: 15 });
     p.place(requestOf({ storage: 2 }), s); // other resources: every row again
     expect(calls).toEqual({ row: 11, request: 20 });
+  });
+
+  it('keeps a row filter\'s verdict only before the first filter that runs every decision', () => {
+    const calls = { before: 0, request: 0, after: 0 };
+    const counting = (key: keyof typeof calls, name: string, reason: string, reuse: 'row' | 'request'): WorkerFilterPlugin => ({
+      scope: 'worker', name, reasons: [reason], reuse,
+      filter: () => { calls[key]++; return SUCCESS; },
+    });
+    const p = new FrameworkPlacer({
+      name: 'p',
+      filters: [counting('before', 'RowBefore', 'RowA', 'row'), counting('request', 'RequestBetween', 'RequestB', 'request'), counting('after', 'RowAfter', 'RowC', 'row')],
+      scorers: [{ plugin: new BinPackingScorer(), weight: 1 }],
+    });
+    const s = new Snapshot();
+    for (let w = 0; w < 4; w++) s.upsertWorker(aWorker(`w-${w}`).build());
+    p.place(requestOf({}), s);
+    p.place(requestOf({}), s);
+    expect(calls).toEqual({ before: 4, request: 8, after: 8 });
+  });
+
+  it('keeps nothing across requests whose plans differ, even for the same resources', () => {
+    // A row filter that applies only to priority-1 requests: its verdicts must not serve priority 0.
+    const urgentOnly: WorkerFilterPlugin = {
+      scope: 'worker', name: 'UrgentOnly', reasons: ['NotForUrgent'], reuse: 'row',
+      appliesTo: (request) => request.instance.priority === 1,
+      filter: (_r, workers, at) => (workers.worker(at).id === 'w-1' ? unschedulable('NotForUrgent') : SUCCESS),
+    };
+    const engine = (reuse: 'declared' | 'none'): Placer =>
+      new FrameworkPlacer({ name: 'p', filters: [...contractFilters(), urgentOnly], scorers: [{ plugin: new BinPackingScorer(), weight: 1 }], reuse });
+    const [fast, reference] = [engine('declared'), engine('none')];
+    const s = new Snapshot();
+    s.upsertWorker(aWorker('w-1').build());
+    s.upsertWorker(aWorker('w-2').withCpu(1).build());
+    const calm = anInstance('li-calm').withCpu(2).build();
+    const urgent = anInstance('li-urgent').withCpu(2).withPriority(1).build();
+    for (const instance of [calm, urgent, calm, urgent]) {
+      expect(everything(fast.place(instance, s, { keepVerdicts: true }))).toEqual(everything(reference.place(instance, s, { keepVerdicts: true })));
+    }
+    expect(fast.place(urgent, s)).toMatchObject({ result: 'unschedulable', reasons: { InsufficientCpu: 1, NotForUrgent: 1 } });
+    expect(fast.place(calm, s)).toMatchObject({ result: 'scheduled', workerId: 'w-1' });
+  });
+
+  describe('a scorer that fails, with its scores kept or not', () => {
+    type Fault = 'throws' | 'out of range';
+    const broken = (scope: 'row' | 'shape', fault: Fault, on: string): ScorePlugin => {
+      const score = (id: string): number => {
+        if (id !== on) return 50;
+        if (fault === 'throws') throw new Error('no score');
+        return 101;
+      };
+      return scope === 'row'
+        ? { scope, name: 'BinPacking', scoreRow: (_r, workers, at) => score(workers.worker(at).id) }
+        : { scope, name: 'Locality', scoreShape: (_r, shape) => score(shape.region ?? '') };
+    };
+    const engine = (scorers: ScorePlugin[], reuse: 'declared' | 'none', filters = contractFilters()): Placer =>
+      new FrameworkPlacer({ name: 'p', filters, scorers: scorers.map((plugin) => ({ plugin, weight: 1 })), reuse });
+    const fleetOf = (): Snapshot => {
+      const s = new Snapshot();
+      s.upsertWorker(aWorker('w-1').withRegion('r-1').build());
+      s.upsertWorker(aWorker('w-2').withRegion('r-2').build());
+      return s;
+    };
+
+    it.each<[string, 'row' | 'shape', Fault, string, string | undefined, string]>([
+      ['a row scorer that throws', 'row', 'throws', 'w-2', undefined, 'no score'],
+      ['a row scorer out of range', 'row', 'out of range', 'w-2', 'w-2', 'score 101 is not an integer in 0..100'],
+      ['a shape scorer that throws', 'shape', 'throws', 'r-1', undefined, 'no score'],
+      ['a shape scorer out of range', 'shape', 'out of range', 'r-1', 'w-1', 'score 101'],
+    ])('%s: an error decision every time, as with no reuse', (_name, scope, fault, on, workerId, message) => {
+      const s = fleetOf();
+      const [fast, reference] = [engine([broken(scope, fault, on)], 'declared'), engine([broken(scope, fault, on)], 'none')];
+      for (let k = 0; k < 3; k++) {
+        const d = fast.place(requestOf({}), s);
+        expect(d).toMatchObject({ result: 'error', plugin: scope === 'row' ? 'BinPacking' : 'Locality', workerId });
+        expect(d.result === 'error' ? d.message : '').toContain(message);
+        expect(everything(d)).toEqual(everything(reference.place(requestOf({}), s)));
+      }
+    });
+
+    it('names the first failing scorer of the placer\'s list', () => {
+      const d = engine([broken('shape', 'out of range', 'r-2'), broken('row', 'out of range', 'w-1')], 'declared').place(requestOf({}), fleetOf());
+      expect(d).toMatchObject({ result: 'error', plugin: 'Locality', workerId: 'w-2' });
+    });
+
+    it('is no error on a worker a later filter rejects', () => {
+      const notW2: WorkerFilterPlugin = {
+        scope: 'worker', name: 'ApiRejection', reasons: ['RejectedByApi'],
+        filter: (_r, workers, at) => (workers.worker(at).id === 'w-2' ? unschedulable('RejectedByApi') : SUCCESS),
+      };
+      const p = engine([broken('row', 'throws', 'w-2')], 'declared', [...contractFilters().slice(0, -1), notW2]);
+      for (let k = 0; k < 2; k++) expect(p.place(requestOf({}), fleetOf())).toMatchObject({ result: 'scheduled', workerId: 'w-1' });
+    });
   });
 
   it('runs any filter list, counting a worker under the first filter of that list that rejects it', () => {

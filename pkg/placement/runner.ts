@@ -6,9 +6,10 @@
 // or an out-of-range score makes the decision an error stamped with the plugin and worker, never a
 // reason. With percentageOfWorkersToScore = 100 (the default) the decision is exact and repeatable.
 // Speed comes from what plugins declare (framework.ts): shape filters run once per distinct shape and
-// requirement (cached across decisions), 'row' results are kept per worker row until it changes
-// (row-memo.ts), shape scores are taken once per shape; the loops read the snapshot's columns and
-// write into buffers kept across decisions, so a decision over 10,000 workers allocates next to nothing.
+// requirement (cached across decisions); per kind of decision, each row's kept filter verdict and
+// 'row' scores stay until the row changes (row-memo.ts), so an unchanged row costs one comparison and
+// two reads; shape scores are taken once per shape; the loops read the snapshot's columns and write
+// into buffers kept across decisions, so a decision over 10,000 workers allocates next to nothing.
 import type { LabletInstance } from '../objects';
 import type { Decision } from './decision';
 import { FEASIBLE, REJECTED } from './decision';
@@ -16,7 +17,10 @@ import type { Failure } from './evaluation';
 import { errorDecision, Evaluation, reasonOwners, ScanWindow, toMillionths } from './evaluation';
 import type { FilterPlugin, PlacementRequest, WeightedScorer, WorkerFilterPlugin } from './framework';
 import type { PlaceOptions, Placer } from './placer';
+import type { KindEntries } from './row-memo';
 import { RowMemo } from './row-memo';
+import type { SlotRows } from './slot-rows';
+import { SlotRowsCache } from './slot-rows';
 import { Scoring } from './scoring';
 import { SHAPE_ERROR, ShapePlans } from './shape-plans';
 import type { Snapshot } from './snapshot';
@@ -55,18 +59,19 @@ export class FrameworkPlacer implements Placer {
   private readonly filters: readonly FilterPlugin[];
   /** Reason code -> index of the filter that owns it, -1 for none. */
   private readonly ownerOf: Int16Array;
-  /** The worker-scope filters, their positions in filters, and their RowMemo slot (-1: not reused). */
+  /** The worker-scope filters and their positions in filters. */
   private readonly workerFilters: readonly WorkerFilterPlugin[];
   private readonly workerFilterPositions: Int32Array;
-  private readonly memoSlots: Int32Array;
   private readonly plans: ShapePlans;
   private readonly rows: RowMemo;
+  private readonly slotRows = new SlotRowsCache();
   private readonly scoring: Scoring;
   private readonly window: ScanWindow;
   private readonly evaluation: Evaluation;
   private readonly reuse: 'declared' | 'none';
-  /** Why the last FILTER_ERROR came about. */
+  /** Why the last FILTER_ERROR came about, and the position of the filter that gave it. */
   private fault: unknown;
+  private faultAt = -1;
 
   constructor(options: FrameworkPlacerOptions) {
     this.name = options.name;
@@ -78,14 +83,11 @@ export class FrameworkPlacer implements Placer {
     const workerFilters = this.filters.flatMap((f, position) => (f.scope === 'worker' ? [{ f, position }] : []));
     this.workerFilters = workerFilters.map(({ f }) => f);
     this.workerFilterPositions = Int32Array.from(workerFilters, ({ position }) => position);
-    let slots = 0;
-    this.memoSlots = Int32Array.from(this.workerFilters, (f) => (f.reuse === 'row' ? slots++ : -1));
-    const scorerSlots = options.scorers.map((s) => (s.plugin.scope === 'row' ? slots++ : -1));
-    this.rows = new RowMemo(slots);
-    this.scoring = new Scoring(options.scorers.map((s) => s.plugin), scorerSlots);
+    const weights = options.scorers.map((s) => toMillionths(s.plugin.name, s.weight));
+    this.scoring = new Scoring(options.scorers.map((s) => s.plugin), weights);
+    this.rows = new RowMemo(this.scoring.numRowScorers);
     this.plans = new ShapePlans(this.filters, this.workerFilters, this.workerFilterPositions);
     const pluginOfReason = (code: number): string => this.filters[this.ownerOf[code]!]!.name;
-    const weights = options.scorers.map((s) => toMillionths(s.plugin.name, s.weight));
     this.evaluation = new Evaluation(options.scorers.map((s) => s.plugin.name), weights, pluginOfReason);
     this.window = new ScanWindow(options.percentageOfWorkersToScore ?? 100);
     this.reuse = options.reuse ?? 'declared';
@@ -102,87 +104,123 @@ export class FrameworkPlacer implements Placer {
     const toFind = this.window.toFind(n);
     const start = this.window.start(n, toFind);
     const e = this.evaluation;
-    e.reset(n);
+    const slots = snapshot.shapeSlots();
+    e.reset(n, slots.length);
     if (this.reuse === 'none') {
       this.rows.clear();
       this.plans.clear();
     }
-    const rows = this.rows.entries(columns, request.requested);
-    const failed =
-      this.plans.prepare(request, snapshot) ??
-      this.scan(request, columns, rows.seenAt, rows.value, rows.stride, start, toFind) ??
-      this.scoring.score(request, columns, snapshot.shapeSlots(), rows, e);
+    let failed = this.plans.prepare(request, snapshot);
+    if (failed === undefined) {
+      const kind = this.rows.entries(columns, request.requested, this.plans.signature(slots.length));
+      failed =
+        (toFind >= n ? this.scanBySlot(request, columns, kind, this.slotRows.of(columns, slots.length)) : this.scan(request, columns, kind, start, toFind)) ??
+        this.scoring.score(request, columns, slots, kind, e);
+    }
     if (failed !== undefined) return errorDecision({ instanceId: instance.id, placer: this.name, numWorkers: n }, failed);
     this.window.stopped(n, toFind, start, e.evaluated);
-    return e.decide(instance, this.name, snapshot, options);
+    return e.decide(instance, this.name, snapshot, options, this.scoreOf);
   }
 
+  private readonly scoreOf = (s: number, j: number): number => this.scoring.scoreOf(s, j);
+
   /**
-   * The hot loop, over the columns, until enough feasible workers are found. Per worker, only its
-   * shape plan's worker filters run ('row' ones from the memo while the row is unchanged), then the
-   * shape's own verdict applies. The counters are stored inside the loop and nothing follows it but
-   * its return: code after a long loop got no type feedback when V8 optimized the loop on the stack,
-   * and deoptimized the function on every call.
+   * The windowed scan (percentageOfWorkersToScore < 100), row by row from `start` until enough
+   * feasible workers are found. The counters are stored inside the loops and nothing follows them
+   * but their return: code after a long loop got no type feedback when V8 optimized the loop on the
+   * stack, and deoptimized the function on every call.
    */
-  private scan(
-    request: PlacementRequest,
-    columns: WorkerColumns,
-    seenAt: Float64Array,
-    value: Float64Array,
-    stride: number,
-    start: number,
-    toFind: number,
-  ): Failure | undefined {
+  private scan(request: PlacementRequest, columns: WorkerColumns, kind: KindEntries, start: number, toFind: number): Failure | undefined {
     const e = this.evaluation;
-    const { outcome, counts, positions } = e;
-    const { shapeIndex, revision } = columns;
-    const { first, end, filterAt, shapeCode, shapePosition } = this.plans;
-    const memoSlots = this.memoSlots;
+    const { shapeIndex } = columns;
     const n = columns.size;
-    let numFeasible = 0;
     let evaluated = 0;
     while (evaluated < n) {
       const i = start + evaluated < n ? start + evaluated : start + evaluated - n;
       evaluated++;
       e.evaluated = evaluated;
-      const slot = shapeIndex[i]!;
-      let code = PASSES;
-      let at = -1;
-      for (let p = first[slot]!, last = end[slot]!; p < last; p++) {
-        const k = filterAt[p]!;
-        const memo = memoSlots[k]!;
-        if (memo < 0) {
-          code = this.runFilter(request, columns, k, i);
-        } else {
-          const o = memo * stride + i;
-          if (seenAt[o] !== revision[i]) {
-            value[o] = this.runFilter(request, columns, k, i);
-            if (value[o] > SHAPE_ERROR) seenAt[o] = revision[i]!; // failures are never kept
-          }
-          code = value[o]!;
-        }
-        if (code !== PASSES) {
-          at = this.workerFilterPositions[k]!;
-          break;
-        }
+      const code = this.visit(request, columns, kind, i, shapeIndex[i]!);
+      if (code <= SHAPE_ERROR) return this.failureAt(columns, code, this.faultAt, i);
+      tally(e, i, code);
+      if (e.numFeasible >= toFind) break;
+    }
+    return undefined;
+  }
+
+  /**
+   * The exact scan, shape slot by shape slot: a slot whose shape filters reject it before any worker
+   * filter would run is counted whole (its rows' outcomes are filled in only if the decision keeps
+   * them); the rows of the others are visited.
+   */
+  private scanBySlot(request: PlacementRequest, columns: WorkerColumns, kind: KindEntries, bySlot: SlotRows): Failure | undefined {
+    const e = this.evaluation;
+    const { counts, bulkCode } = e;
+    const { first, end, shapeCode } = this.plans;
+    const { start, rows } = bySlot;
+    e.evaluated = columns.size;
+    for (let slot = 0; slot + 1 < start.length; slot++) {
+      const from = start[slot]!;
+      const to = start[slot + 1]!;
+      if (from === to) continue;
+      const shaped = shapeCode[slot]!;
+      if (first[slot] === end[slot] && shaped > PASSES) {
+        counts[shaped]! += to - from;
+        bulkCode[slot] = shaped;
+        continue;
       }
-      if (at < 0) {
-        code = shapeCode[slot]!;
-        at = shapePosition[slot]!;
-      }
-      if (code === PASSES) {
-        outcome[i] = FEASIBLE;
-        positions[numFeasible++] = i;
-        e.numFeasible = numFeasible;
-        if (numFeasible >= toFind) break;
-      } else if (code <= SHAPE_ERROR) {
-        return this.failureAt(columns, code, at, i);
-      } else {
-        outcome[i] = REJECTED + code;
-        counts[code]!++;
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const code = this.visit(request, columns, kind, i, slot);
+        if (code <= SHAPE_ERROR) return this.failureAt(columns, code, this.faultAt, i);
+        tally(e, i, code);
       }
     }
     return undefined;
+  }
+
+  /**
+   * Row i's verdict: its kind entry (recomputed when the row changed), then, if that passes, the
+   * plan's filters that run every decision and the shape's own verdict. PASSES, a reason code, or
+   * SHAPE_ERROR / FILTER_ERROR with the failing filter's position in faultAt.
+   */
+  private visit(request: PlacementRequest, columns: WorkerColumns, kind: KindEntries, i: number, slot: number): number {
+    if (kind.seenAt[i] !== columns.revision[i] && this.refresh(request, columns, kind, i, slot) === FILTER_ERROR) return FILTER_ERROR;
+    let code = kind.code[i]!;
+    if (code !== PASSES) return code;
+    const { end, volatileFrom, filterAt } = this.plans;
+    for (let p = volatileFrom[slot]!, last = end[slot]!; p < last; p++) {
+      const k = filterAt[p]!;
+      code = this.runFilter(request, columns, k, i);
+      if (code !== PASSES) {
+        this.faultAt = this.workerFilterPositions[k]!;
+        return code;
+      }
+    }
+    this.faultAt = this.plans.shapePosition[slot]!;
+    return this.plans.shapeCode[slot]!;
+  }
+
+  /**
+   * Row i's kind entry: the verdict of the plan's filters up to the first that runs every decision
+   * and, when the row may be feasible, its 'row' scores. FILTER_ERROR (why in fault, where in
+   * faultAt) is returned and never kept.
+   */
+  private refresh(request: PlacementRequest, columns: WorkerColumns, kind: KindEntries, i: number, slot: number): number {
+    const { first, volatileFrom, filterAt, shapeCode } = this.plans;
+    let code = PASSES;
+    for (let p = first[slot]!, last = volatileFrom[slot]!; p < last; p++) {
+      const k = filterAt[p]!;
+      code = this.runFilter(request, columns, k, i);
+      if (code === FILTER_ERROR) {
+        this.faultAt = this.workerFilterPositions[k]!;
+        return code;
+      }
+      if (code !== PASSES) break;
+    }
+    kind.code[i] = code;
+    kind.seenAt[i] = columns.revision[i]!;
+    if (code === PASSES && shapeCode[slot] === PASSES) this.scoring.scoreRow(request, columns, kind, i);
+    return code;
   }
 
   /** Worker filter k on row i, as a code: PASSES, a reason code it owns, or FILTER_ERROR (why in this.fault). */
@@ -203,5 +241,16 @@ export class FrameworkPlacer implements Placer {
   private failureAt(columns: WorkerColumns, code: number, at: number, i: number): Failure {
     const cause = code === SHAPE_ERROR ? this.plans.errorOf(columns.shapeIndex[i]!) : this.fault;
     return { plugin: this.filters[at]!.name, workerId: columns.worker(i).id, cause };
+  }
+}
+
+/** Row i's verdict (PASSES or a reason code) into the evaluation. */
+function tally(e: Evaluation, i: number, code: number): void {
+  if (code === PASSES) {
+    e.outcome[i] = FEASIBLE;
+    e.positions[e.numFeasible++] = i;
+  } else {
+    e.outcome[i] = REJECTED + code;
+    e.counts[code]!++;
   }
 }

@@ -3,6 +3,9 @@
 // decisions); a worker filter is planned only when it comes before that failure in the placer's list
 // and applies to the shape (appliesTo), so the engine's loop does no per-worker work for the rest.
 // Plans are flat typed arrays indexed by shape slot, rebuilt per decision (a fleet has few shapes).
+// A plan's worker filters up to its first one without 'row' reuse may be kept per row (row-memo.ts);
+// the signature names everything the plans decide, so a row's kept verdict is reused only under
+// identical plans.
 import type { Failure } from './evaluation';
 import type { FilterPlugin, PlacementRequest, WorkerFilterPlugin } from './framework';
 import { ShapeOutcomeCache } from './shape-cache';
@@ -18,6 +21,8 @@ export class ShapePlans {
   first = new Int32Array(0);
   end = new Int32Array(0);
   filterAt = new Int32Array(0);
+  /** Per slot: the first p in first..end whose filter must run every decision (end when none). */
+  volatileFrom = new Int32Array(0);
   /** Per slot: PASSES, the reason code of the first failing shape filter, or SHAPE_ERROR. */
   shapeCode = new Int32Array(0);
   /** Per slot: that filter's position in the placer's list (past every filter when they all pass). */
@@ -47,7 +52,10 @@ export class ShapePlans {
         const outcome = outcomes[slot];
         this.first[slot] = next;
         if (shape === undefined || outcome === undefined) {
-          this.end[slot] = next;
+          this.end[slot] = next; // no rows: an empty plan, the same every time
+          this.volatileFrom[slot] = next;
+          this.shapeCode[slot] = PASSES;
+          this.shapePosition[slot] = 0;
           continue;
         }
         for (let f = 0; f < k; f++) {
@@ -56,6 +64,9 @@ export class ShapePlans {
           if (filter.appliesTo === undefined || filter.appliesTo(request, shape)) this.filterAt[next++] = f;
         }
         this.end[slot] = next;
+        let p = this.first[slot]!;
+        while (p < next && this.workerFilters[this.filterAt[p]!]!.reuse === 'row') p++;
+        this.volatileFrom[slot] = p;
         const verdict = outcome.verdict;
         this.shapeCode[slot] = verdict === undefined ? PASSES : verdict.status === 'error' ? SHAPE_ERROR : verdict.code;
         this.shapePosition[slot] = verdict === undefined ? this.filters.length : outcome.position;
@@ -65,6 +76,17 @@ export class ShapePlans {
       return { plugin: filter?.name ?? 'unknown', workerId: undefined, cause: err };
     }
     return undefined;
+  }
+
+  /** The plans of the first numSlots slots as one string: equal strings, equal plans. */
+  signature(numSlots: number): string {
+    let out = '';
+    for (let slot = 0; slot < numSlots; slot++) {
+      out += `${this.shapeCode[slot]!}@${this.shapePosition[slot]!}`;
+      for (let p = this.first[slot]!; p < this.end[slot]!; p++) out += `,${this.filterAt[p]!}`;
+      out += ';';
+    }
+    return out;
   }
 
   /** Why the shape filters failed on the shape in slot (SHAPE_ERROR). */
@@ -85,6 +107,7 @@ export class ShapePlans {
     this.shapeCode = new Int32Array(size);
     this.shapePosition = new Int32Array(size);
     this.filterAt = new Int32Array(size * Math.max(1, this.workerFilters.length));
+    this.volatileFrom = new Int32Array(size);
     this.errors = new Array<unknown>(size);
   }
 }

@@ -39,6 +39,12 @@ export interface WorkerColumns {
    * table has shown.
    */
   readonly revision: Float64Array;
+  /**
+   * A number that changes whenever a row comes, goes or changes shape (never reused by any table in
+   * the process; a fork starts with its parent's): what is derived from shapeIndex alone may be kept
+   * while it is unchanged.
+   */
+  readonly layout: number;
   worker(position: number): Worker;
   /**
    * Rank of each worker's id in byte order (0 = smallest), by position: ties compare integers, not
@@ -59,6 +65,8 @@ export function writeResources(target: Float64Array, at: number, r: Resources | 
 
 /** The last revision given to a row of any table (see WorkerColumns.revision). */
 let lastRevision = 0;
+/** The last layout given to any table (see WorkerColumns.layout). */
+let lastLayout = 0;
 
 export class WorkerTable implements WorkerColumns {
   size = 0;
@@ -67,6 +75,7 @@ export class WorkerTable implements WorkerColumns {
   holders = new Int32Array(0);
   shapeIndex = new Int32Array(0);
   revision = new Float64Array(0);
+  layout = ++lastLayout;
   private workers: Worker[] = [];
   private shapes: WorkerShape[] = [];
   /** Once idRanks() was asked: rank by position and position by rank, kept up to date as rows come and go. */
@@ -99,6 +108,7 @@ export class WorkerTable implements WorkerColumns {
     const n = this.size;
     const rows = Math.max(64, n + (n >> 4));
     t.size = n;
+    t.layout = this.layout;
     t.allocated = copyRows(this.allocated, new Float64Array(rows * RESOURCE_STRIDE), n * RESOURCE_STRIDE);
     t.capacity = copyRows(this.capacity, new Float64Array(rows * RESOURCE_STRIDE), n * RESOURCE_STRIDE);
     t.holders = copyRows(this.holders, new Int32Array(rows), n);
@@ -117,6 +127,7 @@ export class WorkerTable implements WorkerColumns {
     if (this.size === this.holders.length) this.grow(Math.max(64, 2 * this.size));
     const at = this.size++;
     this.rankView = undefined;
+    this.layout = ++lastLayout;
     if (held === undefined) {
       this.allocated.fill(0, at * RESOURCE_STRIDE, (at + 1) * RESOURCE_STRIDE);
       this.holders[at] = 0;
@@ -133,6 +144,7 @@ export class WorkerTable implements WorkerColumns {
   set(at: number, worker: Worker, shape: WorkerShape): void {
     this.workers[at] = worker;
     this.shapes[at] = shape;
+    if (this.shapeIndex[at] !== shape.index) this.layout = ++lastLayout;
     this.shapeIndex[at] = shape.index;
     writeResources(this.capacity, at, worker.capacity);
     this.revision[at] = ++lastRevision;
@@ -144,6 +156,7 @@ export class WorkerTable implements WorkerColumns {
     if (this.isRanked) this.rankRemoved(at, last);
     this.size = last;
     this.rankView = undefined;
+    this.layout = ++lastLayout;
     if (at !== last) {
       this.allocated.copyWithin(at * RESOURCE_STRIDE, last * RESOURCE_STRIDE, (last + 1) * RESOURCE_STRIDE);
       this.capacity.copyWithin(at * RESOURCE_STRIDE, last * RESOURCE_STRIDE, (last + 1) * RESOURCE_STRIDE);
