@@ -329,6 +329,28 @@ describe('the engine reusing what plugins declare', () => {
     });
   });
 
+  it('lists the verdicts of workers counted by shape slot without a visit, in no-fit and kept decisions', () => {
+    const s = new Snapshot();
+    s.upsertWorker(aWorker('w-1').withLicense('none').build());
+    s.upsertWorker(aWorker('w-2').withStatus('DRAINING').build());
+    s.upsertWorker(aWorker('w-3').withCpu(1).build());
+    s.upsertWorker(aWorker('w-4').withLicense('none').build());
+    const rejected = [
+      { workerId: 'w-1', plugin: 'LicenseAffinity', reason: 'LicenseMismatch' },
+      { workerId: 'w-2', plugin: 'WorkerStatus', reason: 'WorkerDraining' },
+      { workerId: 'w-3', plugin: 'ResourcesFit', reason: 'InsufficientCpu' },
+      { workerId: 'w-4', plugin: 'LicenseAffinity', reason: 'LicenseMismatch' },
+    ];
+    const p = createPlacer('default');
+    const enterprise = (): LabletInstance => anInstance('li-new').withCpu(2).withLicenseAffinity('enterprise').build();
+    const d = p.place(enterprise(), s);
+    expect(d).toMatchObject({ result: 'unschedulable', message: '0/4 workers fit: 2 LicenseMismatch, 1 InsufficientCpu, 1 WorkerDraining' });
+    expect(d.result === 'unschedulable' ? d.verdicts() : []).toEqual(rejected);
+    s.upsertWorker(aWorker('w-5').build());
+    const kept = p.place(enterprise(), s, { keepVerdicts: true });
+    expect(kept.result === 'scheduled' ? kept.verdicts?.().filter((v) => v.reason !== undefined) : []).toEqual(rejected);
+  });
+
   it('runs any filter list, counting a worker under the first filter of that list that rejects it', () => {
     const [status, , , , , fit] = contractFilters() as [FilterPlugin, FilterPlugin, FilterPlugin, FilterPlugin, FilterPlugin, FilterPlugin];
     const build = (filters: FilterPlugin[]): Placer => new FrameworkPlacer({ name: 'p', filters, scorers: [{ plugin: new BinPackingScorer(), weight: 1 }] });
