@@ -129,7 +129,7 @@ export class Evaluation {
     this.evaluated = 0;
   }
 
-  /** Before scoring m feasible workers: room in totals. */
+  /** Room in totals for m feasible workers. */
   prepareTotals(m: number): void {
     if (this.totals.length < m) this.totals = new Float64Array(Math.max(m, 2 * this.totals.length));
   }

@@ -113,9 +113,10 @@ export class FrameworkPlacer implements Placer {
     let failed = this.plans.prepare(request, snapshot);
     if (failed === undefined) {
       const kind = this.rows.entries(columns, request.requested, this.plans.signature(slots.length));
+      this.scoring.begin(request, columns, slots, kind, e);
       failed =
         (toFind >= n ? this.scanBySlot(request, columns, kind, this.slotRows.of(columns, slots.length)) : this.scan(request, columns, kind, start, toFind)) ??
-        this.scoring.score(request, columns, slots, kind, e);
+        this.scoring.score(request, columns, slots, e);
     }
     if (failed !== undefined) return errorDecision({ instanceId: instance.id, placer: this.name, numWorkers: n }, failed);
     this.window.stopped(n, toFind, start, e.evaluated);
@@ -139,9 +140,10 @@ export class FrameworkPlacer implements Placer {
       const i = start + evaluated < n ? start + evaluated : start + evaluated - n;
       evaluated++;
       e.evaluated = evaluated;
-      const code = this.visit(request, columns, kind, i, shapeIndex[i]!);
+      const slot = shapeIndex[i]!;
+      const code = this.visit(request, columns, kind, i, slot);
       if (code <= SHAPE_ERROR) return this.failureAt(columns, code, this.faultAt, i);
-      tally(e, i, code);
+      tally(e, this.scoring, i, slot, code);
       if (e.numFeasible >= toFind) break;
     }
     return undefined;
@@ -172,7 +174,7 @@ export class FrameworkPlacer implements Placer {
         const i = rows[r]!;
         const code = this.visit(request, columns, kind, i, slot);
         if (code <= SHAPE_ERROR) return this.failureAt(columns, code, this.faultAt, i);
-        tally(e, i, code);
+        tally(e, this.scoring, i, slot, code);
       }
     }
     return undefined;
@@ -244,10 +246,11 @@ export class FrameworkPlacer implements Placer {
   }
 }
 
-/** Row i's verdict (PASSES or a reason code) into the evaluation. */
-function tally(e: Evaluation, i: number, code: number): void {
+/** Row i's verdict (PASSES or a reason code) into the evaluation; a feasible row's total starts there. */
+function tally(e: Evaluation, scoring: Scoring, i: number, slot: number, code: number): void {
   if (code === PASSES) {
     e.outcome[i] = FEASIBLE;
+    e.totals[e.numFeasible] = scoring.base(i, slot);
     e.positions[e.numFeasible++] = i;
   } else {
     e.outcome[i] = REJECTED + code;

@@ -33,6 +33,10 @@ export class Scoring {
   private shapeSeen = new Float64Array(0);
   private slotStride = 0;
   private decision = 0;
+  /** The decision being scanned (begin): what base() reads, and whether every base was usable. */
+  private request: PlacementRequest | undefined;
+  private slots: readonly (WorkerShape | undefined)[] = [];
+  private usable = true;
   /** What scoreOf reads: the last scored decision's kind entries and feasible positions. */
   private kind: KindEntries | undefined;
   private positions: Int32Array = new Int32Array(0);
@@ -66,30 +70,33 @@ export class Scoring {
     kind.partial[i] = weighted(this.rowWeights, (r) => this.rowScorers[r]!.scoreRow(request, columns, i), kind.scores, kind.stride, i);
   }
 
-  /** Totals of the evaluation's feasible workers into e.totals; the first failure, if any. */
-  score(request: PlacementRequest, columns: WorkerColumns, slots: readonly (WorkerShape | undefined)[], kind: KindEntries, e: Evaluation): Failure | undefined {
-    const m = e.numFeasible;
+  /** Before a decision's scan, which takes each feasible worker's base (below) as it finds it. */
+  begin(request: PlacementRequest, columns: WorkerColumns, slots: readonly (WorkerShape | undefined)[], kind: KindEntries, e: Evaluation): void {
+    this.request = request;
+    this.slots = slots;
     this.kind = kind;
     this.positions = e.positions;
     this.shapeIndex = columns.shapeIndex;
-    if (m === 0) return undefined;
-    e.prepareTotals(m);
+    e.prepareTotals(columns.size);
     this.prepareShapes(slots.length);
-    const { positions, totals } = e;
-    const { partial } = kind;
-    const { shapeIndex } = columns;
-    const { shapeTotal, shapeSeen } = this;
-    const decision = ++this.decision;
-    let usable = true;
-    for (let j = 0; j < m; j++) {
-      const i = positions[j]!;
-      const slot = shapeIndex[i]!;
-      if (shapeSeen[slot] !== decision) this.scoreShape(request, slots[slot]!, slot, decision);
-      const total = partial[i]! + shapeTotal[slot]!;
-      totals[j] = total;
-      usable &&= !Number.isNaN(total);
-    }
-    for (let f = 0; f < this.feasibleScorers.length; f++) usable = this.addFeasible(f, request, columns, positions, m, totals) && usable;
+    this.decision++;
+    this.usable = true;
+  }
+
+  /** The start of feasible row i's total: its 'row' sum and its shape's sum (shapes scored on first use). */
+  base(i: number, slot: number): number {
+    if (this.shapeSeen[slot] !== this.decision) this.scoreShape(this.request!, this.slots[slot]!, slot, this.decision);
+    const total = this.kind!.partial[i]! + this.shapeTotal[slot]!;
+    if (Number.isNaN(total)) this.usable = false;
+    return total;
+  }
+
+  /** After the scan: the 'feasible' scores added to e.totals; the first failure, if any. */
+  score(request: PlacementRequest, columns: WorkerColumns, slots: readonly (WorkerShape | undefined)[], e: Evaluation): Failure | undefined {
+    const m = e.numFeasible;
+    if (m === 0) return undefined;
+    let usable = this.usable;
+    for (let f = 0; f < this.feasibleScorers.length; f++) usable = this.addFeasible(f, request, columns, e.positions, m, e.totals) && usable;
     return usable ? undefined : this.firstFailure(request, columns, slots, m);
   }
 
