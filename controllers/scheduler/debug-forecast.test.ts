@@ -1,15 +1,14 @@
 // GET /debug/forecast (contract §4, §5; issue 19) served by a running replica over HTTP: the leader's
 // last forecast in the contract's shape, recomputed after a configuration change; 404 saying why
 // when the forecast is off.
-import { FakeClock } from '../../pkg/clock';
+import type { FakeClock } from '../../pkg/clock';
 import { ConfigHolder, parseConfig } from '../../pkg/config';
-import { HttpServer } from '../../pkg/httpserver';
 import { aWorker, anInstance } from '../../pkg/objects/testing';
-import { NOOP_LOGGER } from '../../pkg/observability';
-import { InMemoryStore } from '../../pkg/store';
+import type { InMemoryStore } from '../../pkg/store';
 import type { ForecastView } from './forecast-loop';
-import { SchedulerService } from './service';
-import { put, settle, until } from './service-testing';
+import type { SchedulerService } from './service';
+import type { ServedService } from './service-testing';
+import { put, serveService, stopServed, until } from './service-testing';
 import { NOW, ScriptedClient } from './testing';
 
 const CONFIG = `scaleUp:
@@ -18,34 +17,24 @@ const CONFIG = `scaleUp:
 const inMinutes = (minutes: number): string => new Date(NOW + minutes * 60_000).toISOString();
 
 describe('GET /debug/forecast', () => {
+  let served: ServedService;
   let clock: FakeClock;
   let store: InMemoryStore;
   let config: ConfigHolder;
   let service: SchedulerService;
-  let http: HttpServer;
   let base: string;
 
   beforeEach(async () => {
-    clock = new FakeClock(NOW);
-    store = new InMemoryStore({ clock });
     config = new ConfigHolder(parseConfig(CONFIG));
-    service = new SchedulerService({ store, client: new ScriptedClient(), prefix: '/lcm', schedulerId: 'forecast-test', config, clock, logger: NOOP_LOGGER });
-    http = new HttpServer({ port: 0, host: '127.0.0.1' });
-    service.registerDebugRoutes(http);
-    base = `http://127.0.0.1:${await http.start()}`;
+    served = await serveService({ client: new ScriptedClient(), config, schedulerId: 'forecast-test' });
+    ({ clock, store, service, base } = served);
     await put(store, '/lcm', 'workers', aWorker('w-1').withCpu(4));
     await put(store, '/lcm', 'instances', anInstance('li-a').withCpu(4).withTimeslot(inMinutes(60), inMinutes(180)));
     await put(store, '/lcm', 'instances', anInstance('li-b').withCpu(4).withTimeslot(inMinutes(70), inMinutes(180)));
     service.start();
     await until(clock, () => service.controller.forecastView() !== undefined, 'a first forecast');
   });
-  afterEach(async () => {
-    const stopping = service.stop(1_000);
-    await settle(clock);
-    await stopping;
-    await http.close();
-    await store.close();
-  });
+  afterEach(() => stopServed(served));
 
   async function get(): Promise<{ status: number; body: ForecastView & { error?: string } }> {
     const reply = await fetch(`${base}/debug/forecast`);

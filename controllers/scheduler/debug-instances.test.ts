@@ -2,15 +2,14 @@
 // of a no-fit decision carries every worker's verdict with its reason; a placed one its worker, its
 // score and the scores of the workers that fit; both in the contract's shape
 // {instanceId, decidedAt, result, workerId?, score?, message?, reasons, verdicts: [{workerId, reason?, scores?}]}.
-import { FakeClock } from '../../pkg/clock';
+import type { FakeClock } from '../../pkg/clock';
 import { ConfigHolder, defaultConfig } from '../../pkg/config';
-import { HttpServer } from '../../pkg/httpserver';
 import type { InstanceBuilder, WorkerBuilder } from '../../pkg/objects/testing';
 import { aWorker, anInstance } from '../../pkg/objects/testing';
-import { NOOP_LOGGER } from '../../pkg/observability';
-import { InMemoryStore } from '../../pkg/store';
-import { SchedulerService } from './service';
-import { put as putIn, settle as settleOn, until as untilOn } from './service-testing';
+import type { InMemoryStore } from '../../pkg/store';
+import type { SchedulerService } from './service';
+import type { ServedService } from './service-testing';
+import { put as putIn, serveService, stopServed, until as untilOn } from './service-testing';
 import { NOW, ScriptedClient } from './testing';
 
 interface Body {
@@ -25,34 +24,23 @@ interface Body {
 }
 
 describe('GET /debug/instances/{id}', () => {
+  let served: ServedService;
   let clock: FakeClock;
   let store: InMemoryStore;
   let client: ScriptedClient;
   let service: SchedulerService;
-  let http: HttpServer;
   let base: string;
 
   beforeEach(async () => {
-    clock = new FakeClock(NOW);
-    store = new InMemoryStore({ clock });
     client = new ScriptedClient();
-    service = new SchedulerService({ store, client, prefix: '/lcm', schedulerId: 'debug-test', config: new ConfigHolder(defaultConfig()), clock, logger: NOOP_LOGGER });
-    http = new HttpServer({ port: 0, host: '127.0.0.1' });
-    service.registerDebugRoutes(http);
-    base = `http://127.0.0.1:${await http.start()}`;
+    served = await serveService({ client, config: new ConfigHolder(defaultConfig()), schedulerId: 'debug-test' });
+    ({ clock, store, service, base } = served);
     service.start();
     await until(() => service.controller.isPlacing(), 'the term to start placing');
   });
-  afterEach(async () => {
-    const stopping = service.stop(1_000);
-    await settle();
-    await stopping;
-    await http.close();
-    await store.close();
-  });
+  afterEach(() => stopServed(served));
 
   // The shared steps of service-testing.ts, on this test's clock and store.
-  const settle = (): Promise<void> => settleOn(clock);
   const until = (check: () => boolean, what: string, stepMs?: number): Promise<void> => untilOn(clock, check, what, stepMs);
   const put = (kind: 'workers' | 'instances', builder: WorkerBuilder | InstanceBuilder): Promise<void> => putIn(store, '/lcm', kind, builder);
   async function get(id: string): Promise<{ status: number; body: Body }> {
