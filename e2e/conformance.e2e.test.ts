@@ -6,25 +6,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { leaderKey } from '../pkg/objects';
-import { EtcdStore } from '../pkg/store';
+import type { EtcdStore } from '../pkg/store';
 import type { ConformanceReport, ConformanceTarget, DevApiTarget } from '../dev/conformance';
 import { ALL_CHECKS, runConformance, startDevApiTarget } from '../dev/conformance';
 import type { AnswerMode } from '../dev/controlplane-api';
-import type { EtcdHandle } from './harness';
-import { startEtcd, uniquePrefix } from './harness';
+import { uniquePrefix } from './harness';
+import { useEtcdStore } from './harness/etcd-store';
 
 jest.setTimeout(60_000);
 
-let etcd: EtcdHandle;
 let store: EtcdStore;
-beforeAll(async () => {
-  etcd = await startEtcd();
-  store = await EtcdStore.connect({ endpoints: etcd.endpoints });
-});
-afterAll(async () => {
-  await store.close();
-  await etcd.destroy();
-});
+useEtcdStore((running) => ({ store } = running));
 
 /** Headers a proxy does not pass on (fetch sets its own). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);

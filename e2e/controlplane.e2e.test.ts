@@ -7,11 +7,11 @@ import type { HttpControlPlaneClientOptions } from '../pkg/controlplane';
 import { RecordingClientLogger } from '../pkg/controlplane/testing';
 import { HttpControlPlaneClient, isRetriable } from '../pkg/controlplane';
 import { aWorker, anInstance } from '../pkg/objects/testing';
-import { EtcdStore } from '../pkg/store';
+import type { EtcdStore } from '../pkg/store';
 import { DevApiFixture } from '../dev/controlplane-api/testing';
 import type { FaultRuleInput } from '../dev/controlplane-api';
-import type { EtcdHandle } from './harness';
-import { startEtcd, uniquePrefix, waitFor } from './harness';
+import { uniquePrefix, waitFor } from './harness';
+import { useEtcdStore } from './harness/etcd-store';
 
 jest.setTimeout(60_000);
 
@@ -28,16 +28,8 @@ async function outcome(call: Promise<unknown>): Promise<string> {
   }
 }
 
-let etcd: EtcdHandle;
 let store: EtcdStore;
-beforeAll(async () => {
-  etcd = await startEtcd();
-  store = await EtcdStore.connect({ endpoints: etcd.endpoints });
-});
-afterAll(async () => {
-  await store.close();
-  await etcd.destroy();
-});
+useEtcdStore((running) => ({ store } = running));
 
 describe('Control Plane client and development API over etcd', () => {
   let f: DevApiFixture;
