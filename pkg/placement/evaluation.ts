@@ -106,8 +106,8 @@ export class Evaluation {
 
   constructor(
     private readonly scorerNames: readonly ScorePluginName[],
-    /** Integer millionths, one per scorer. */
-    readonly weights: readonly number[],
+    /** Integer millionths, one per scorer (only their sum is kept: totals are divided by it). */
+    weights: readonly number[],
     private readonly pluginOfReason: (code: number) => FilterPluginName,
   ) {
     this.weightSum = weights.reduce((a, b) => a + b, 0);
